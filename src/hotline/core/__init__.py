@@ -1,0 +1,1 @@
+"""Cross-cutting infrastructure; knows no domain."""

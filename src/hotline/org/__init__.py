@@ -1,0 +1,1 @@
+"""Organisation and people: HQ, provinces, regions, teams, departments, users, roles, skills, shifts."""
