@@ -155,6 +155,39 @@ def log_erlang_b(servers: int, load: float) -> float:
     return _log_b(n, a)
 
 
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _stirlerr(n: float) -> float:
+    """log(n!) - log(sqrt(2 pi n) (n/e)^n), accurate to full relative precision (Loader 2000)."""
+    if n <= 15:
+        return math.lgamma(n + 1.0) - (n + 0.5) * math.log(n) + n - 0.5 * _LOG_2PI
+    nn = n * n
+    return (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - (1 / 1188) / nn) / nn) / nn) / nn) / n
+
+
+def _bd0(x: float, m: float) -> float:
+    """x log(x/m) + m - x without cancellation (Loader 2000)."""
+    if abs(x - m) < 0.1 * (x + m):
+        v = (x - m) / (x + m)
+        s = (x - m) * v
+        ej = 2.0 * x * v
+        v2 = v * v
+        for j in range(1, 1000):
+            ej *= v2
+            s1 = s + ej / (2 * j + 1)
+            if s1 == s:
+                return s1
+            s = s1
+        return s
+    return x * math.log(x / m) + m - x
+
+
+def _log_poisson_pmf(n: int, a: float) -> float:
+    """log P(X = n), X ~ Poisson(a), n >= 1, a > 0, to full relative precision of the pmf."""
+    return -_stirlerr(n) - _bd0(float(n), a) - 0.5 * (_LOG_2PI + math.log(n))
+
+
 def _log_b(n: int, a: float) -> float:
     if n == 0:
         return 0.0
@@ -163,7 +196,7 @@ def _log_b(n: int, a: float) -> float:
     if n >= a:
         # B = pmf(n) / cdf(n) for X ~ Poisson(a); cdf(n) = Q(n+1, a) >= ~1/2 here.
         cdf = float(special.gammaincc(n + 1, a))
-        return n * math.log(a) - a - math.lgamma(n + 1) - math.log(cdf)
+        return _log_poisson_pmf(n, a) - math.log(cdf)
     # 1/B = sum_{j=0}^{n} prod_{i=0}^{j-1} (n-i)/a ; every factor < 1, terms fall at least as
     # fast as exp(-j^2 / 2a), so ~12 sqrt(a) terms reach machine precision.
     k = min(n, int(12.0 * math.sqrt(a)) + 60)
@@ -270,7 +303,8 @@ def _tail(x: float, y: float) -> tuple[float, float]:
     if y <= x + 1.0:
         sm1 = float(_series_terms(x, y).sum())
         return math.log1p(sm1), sm1 / (1.0 + sm1)
-    log_s = y - x * math.log(y) + math.lgamma(x + 1.0) + math.log(float(special.gammainc(x, y)))
+    # log S = log Gamma(x+1) - x log y + y + log P(x, y), the first three terms without cancellation
+    log_s = _stirlerr(x) + 0.5 * (_LOG_2PI + math.log(x)) + _bd0(x, y) + math.log(float(special.gammainc(x, y)))
     return log_s, -math.expm1(-log_s)
 
 
