@@ -1,0 +1,312 @@
+"""`hotline wfm ...`: Erlang figures, staffing, recruiting need, forecast and schedules from files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hotline.core.i18n import cli_text as _
+from hotline.wfm import erlang
+
+wfm_app = typer.Typer(
+    name="wfm",
+    help=_("Workforce management: Erlang staffing, forecasts, schedules, recruiting."),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+
+class QueueModel(str, Enum):
+    c = "c"
+    a = "a"
+
+
+SlConvention = Enum("SlConvention", {c: c for c in erlang.SL_CONVENTIONS_A}, type=str)  # type: ignore[misc]
+
+Model = Annotated[
+    QueueModel, typer.Option("--model", help=_("Queue model: c (Erlang C) or a (Erlang A)."), case_sensitive=False)
+]
+Calls = Annotated[float, typer.Option("--calls", help=_("Calls offered in the interval."))]
+IntervalS = Annotated[float, typer.Option("--interval-s", help=_("Interval length in seconds."))]
+AhtS = Annotated[float, typer.Option("--aht-s", help=_("Average handle time in seconds."))]
+ThresholdS = Annotated[float, typer.Option("--threshold-s", help=_("Service-level threshold in seconds."))]
+PatienceS = Annotated[
+    float | None, typer.Option("--patience-s", help=_("Mean caller patience in seconds (Erlang A)."))
+]
+Json = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]
+
+
+def register(app: typer.Typer) -> None:
+    """Add `hotline wfm` to the root app."""
+    app.add_typer(wfm_app, name="wfm")
+
+
+# --------------------------------------------------------------------------------------------------
+# input checks: every error names the option and exits with status 2 (click's usage error)
+
+
+def _bad(option: str, message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint=f"'{option}'")
+
+
+def _finite(value: float, option: str) -> float:
+    if not math.isfinite(value):
+        raise _bad(option, _("must be a finite number"))
+    return value
+
+
+def _nonneg(value: float, option: str) -> float:
+    if _finite(value, option) < 0:
+        raise _bad(option, _("must not be negative"))
+    return value
+
+
+def _positive(value: float, option: str) -> float:
+    if _finite(value, option) <= 0:
+        raise _bad(option, _("must be greater than 0"))
+    return value
+
+
+def _open_unit(value: float, option: str) -> float:
+    if not (0 < _finite(value, option) < 1):
+        raise _bad(option, _("must be strictly between 0 and 1"))
+    return value
+
+
+def _check_patience(model: QueueModel, patience_s: float | None) -> float | None:
+    if model is QueueModel.a:
+        if patience_s is None:
+            raise _bad("--patience-s", _("is required with --model a"))
+        return _positive(patience_s, "--patience-s")
+    if patience_s is not None:
+        raise _bad("--patience-s", _("applies only to --model a"))
+    return None
+
+
+def _load(calls: float, interval_s: float, aht_s: float) -> float:
+    _nonneg(calls, "--calls")
+    _positive(interval_s, "--interval-s")
+    _positive(aht_s, "--aht-s")
+    return erlang.offered_load(calls, interval_s, aht_s)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no inf/nan: print null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _emit(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(_clean(data), ensure_ascii=False))
+        return
+    for key, value in data.items():
+        if isinstance(value, float):
+            value = f"{value:.6g}"
+        typer.echo(f"{key}: {value}")
+
+
+# --------------------------------------------------------------------------------------------------
+# erlang / staff / recruit
+
+
+@wfm_app.command("erlang", help=_("Service level, waiting and abandonment for a given number of agents."))
+def erlang_cmd(
+    model: Model,
+    calls: Calls,
+    interval_s: IntervalS,
+    aht_s: AhtS,
+    agents: Annotated[int, typer.Option("--agents", help=_("Agents on the phones."))],
+    threshold_s: ThresholdS,
+    patience_s: PatienceS = None,
+    as_json: Json = False,
+) -> None:
+    load = _load(calls, interval_s, aht_s)
+    if agents < 0:
+        raise _bad("--agents", _("must not be negative"))
+    _nonneg(threshold_s, "--threshold-s")
+    patience = _check_patience(model, patience_s)
+    if patience is None:
+        out: dict[str, Any] = {
+            "p_wait": erlang.erlang_c(agents, load),
+            "service_level": erlang.service_level_c(agents, load, threshold_s, aht_s),
+            "asa_s": erlang.asa_c(agents, load, aht_s),
+            "occupancy": erlang.occupancy_c(agents, load),
+        }
+    else:
+        m = erlang.erlang_a(agents, load, threshold_s, aht_s, patience)
+        out = {
+            "p_wait": m.p_wait,
+            "service_level": m.service_level,
+            "asa_s": erlang.asa_a(agents, load, aht_s, patience),
+            "occupancy": m.occupancy,
+            "p_abandon": m.p_abandon,
+            "service_level_answered": m.service_level_answered,
+            "service_level_excl_short_abandons": m.service_level_excl_short_abandons,
+            "service_level_wait": m.service_level_wait,
+            "mean_wait_s": m.p_abandon * patience,
+        }
+    out.update(model=model.value, load_erlangs=load, agents=agents)
+    _emit(out, as_json)
+
+
+@wfm_app.command("staff", help=_("Minimum agents for a service-level target; scheduled agents after shrinkage."))
+def staff_cmd(
+    model: Model,
+    calls: Calls,
+    interval_s: IntervalS,
+    aht_s: AhtS,
+    target_sl: Annotated[float, typer.Option("--target-sl", help=_("Service-level target, e.g. 0.8."))],
+    threshold_s: ThresholdS,
+    patience_s: PatienceS = None,
+    max_abandon: Annotated[
+        float | None, typer.Option("--max-abandon", help=_("Highest abandonment rate allowed (Erlang A)."))
+    ] = None,
+    max_occupancy: Annotated[
+        float | None, typer.Option("--max-occupancy", help=_("Highest occupancy allowed, e.g. 0.85."))
+    ] = None,
+    shrinkage: Annotated[float, typer.Option("--shrinkage", help=_("Shrinkage, e.g. 0.3 for 30 %."))] = 0.0,
+    sl_convention: Annotated[
+        SlConvention,
+        typer.Option(
+            "--sl-convention",
+            help=_("Erlang A service-level convention (default: answered within threshold / offered)."),
+        ),
+    ] = SlConvention("offered"),
+    as_json: Json = False,
+) -> None:
+    load = _load(calls, interval_s, aht_s)
+    _open_unit(target_sl, "--target-sl")
+    _nonneg(threshold_s, "--threshold-s")
+    patience = _check_patience(model, patience_s)
+    if max_abandon is not None:
+        if model is not QueueModel.a:
+            raise _bad("--max-abandon", _("applies only to --model a"))
+        _open_unit(max_abandon, "--max-abandon")
+    if max_occupancy is not None and not (0 < _finite(max_occupancy, "--max-occupancy") <= 1):
+        raise _bad("--max-occupancy", _("must be greater than 0 and at most 1"))
+    if not (0 <= _finite(shrinkage, "--shrinkage") < 1):
+        raise _bad("--shrinkage", _("must be at least 0 and below 1"))
+    if patience is None:
+        res = erlang.staff_c(
+            load, aht_s, target_sl, threshold_s, max_occupancy=max_occupancy, shrinkage=shrinkage
+        )
+    else:
+        res = erlang.staff_a(
+            load,
+            aht_s,
+            patience,
+            target_sl,
+            threshold_s,
+            max_abandon=max_abandon,
+            max_occupancy=max_occupancy,
+            shrinkage=shrinkage,
+            sl_convention=sl_convention.value,
+        )
+    out = res.as_dict()
+    out["load_erlangs"] = out.pop("load")
+    if model is QueueModel.a:
+        out["sl_convention"] = sl_convention.value
+    _emit(out, as_json)
+
+
+def _floats(text: str, option: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.replace(";", ",").split(",") if x.strip()]
+    except ValueError:
+        raise _bad(option, _("must be a comma-separated list of numbers")) from None
+    if not values:
+        raise _bad(option, _("must list at least one number"))
+    return values
+
+
+def _read_plan(path: Path) -> tuple[list[str], list[float]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise _bad("--plan", str(exc)) from None
+    if not rows or "required" not in rows[0]:
+        raise _bad("--plan", _("needs a CSV with columns month,required"))
+    labels, values = [], []
+    for i, row in enumerate(rows, start=2):
+        try:
+            values.append(float(row["required"]))
+        except (TypeError, ValueError):
+            raise _bad("--plan", _("line {line}: required is not a number").format(line=i)) from None
+        labels.append(row.get("month") or str(len(labels) + 1))
+    return labels, values
+
+
+@wfm_app.command("recruit", help=_("Headcount to hire per month for a staffing plan, with turnover and training."))
+def recruit_cmd(
+    current: Annotated[float, typer.Option("--current", help=_("Agents on the payroll now (fully trained)."))],
+    required: Annotated[
+        str | None, typer.Option("--required", help=_("Required productive headcount per month, comma-separated."))
+    ] = None,
+    plan: Annotated[
+        Path | None, typer.Option("--plan", help=_("CSV file with columns month,required."))
+    ] = None,
+    turnover: Annotated[float, typer.Option("--turnover", help=_("Monthly turnover, e.g. 0.05."))] = 0.05,
+    training_hours: Annotated[
+        float, typer.Option("--training-hours", help=_("Pre-job training length in class hours."))
+    ] = 315.0,
+    hours_per_month: Annotated[
+        float, typer.Option("--class-hours-per-month", help=_("Class hours a trainee attends per month."))
+    ] = 174.0,
+    ramp_up: Annotated[
+        str, typer.Option("--ramp-up", help=_("Productivity in the first months after training, e.g. 0.5,0.8."))
+    ] = "0.5,0.8",
+    as_json: Json = False,
+) -> None:
+    from hotline.wfm.recruit import recruiting_plan
+
+    if (required is None) == (plan is None):
+        raise _bad("--required", _("give exactly one of --required or --plan"))
+    if plan is not None:
+        labels, values = _read_plan(plan)
+    else:
+        values = _floats(required or "", "--required")
+        labels = [str(i + 1) for i in range(len(values))]
+    if any(v < 0 or not math.isfinite(v) for v in values):
+        raise _bad("--plan" if plan else "--required", _("must not be negative"))
+    _nonneg(current, "--current")
+    if not (0 <= _finite(turnover, "--turnover") < 1):
+        raise _bad("--turnover", _("must be at least 0 and below 1"))
+    _nonneg(training_hours, "--training-hours")
+    _positive(hours_per_month, "--class-hours-per-month")
+    ramp = [] if ramp_up.strip() in ("", "none") else _floats(ramp_up, "--ramp-up")
+    if any(not (0 < r <= 1) for r in ramp):
+        raise _bad("--ramp-up", _("values must be greater than 0 and at most 1"))
+    result = recruiting_plan(
+        required=values,
+        current_headcount=current,
+        monthly_turnover=turnover,
+        training_hours=training_hours,
+        class_hours_per_month=hours_per_month,
+        ramp_up=ramp,
+        labels=labels,
+    )
+    if as_json:
+        _emit(result.as_dict(), True)
+        return
+    typer.echo(f"training_months: {result.training_months}  total_hires: {result.total_hires}")
+    typer.echo("month,required,hires,headcount,in_training,effective_fte,leavers,gap")
+    for m in result.months:
+        typer.echo(
+            f"{m.label},{m.required:g},{m.hires},{m.headcount:.1f},{m.in_training:.1f},"
+            f"{m.effective_fte:.1f},{m.leavers:.1f},{m.gap:.1f}"
+        )
