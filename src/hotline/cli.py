@@ -19,9 +19,9 @@ app = typer.Typer(
 
 
 def _register_domains() -> None:
-    for domain in ("core", *DOMAINS):
+    for domain in ("core", "demo", *DOMAINS):
         try:
-            module = importlib.import_module(f"hotline.{domain}.cli")
+            module = importlib.import_module(f"hotline.{domain}" if domain == "demo" else f"hotline.{domain}.cli")
         except ModuleNotFoundError as exc:
             if exc.name != f"hotline.{domain}.cli" and exc.name != f"hotline.{domain}":
                 raise

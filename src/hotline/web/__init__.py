@@ -1,0 +1,1 @@
+"""Web layer: dependencies, templating, middleware, the WebSocket hub, templates and static files."""
