@@ -59,10 +59,7 @@ def test_staff_shrinkage_rounds_exactly() -> None:
     calls = next(
         c for c in range(100, 400) if E.staff_c(E.offered_load(c, 1800, 180), 180, 0.8, 20).agents == 21
     )
-    out = _json(
-        ["wfm", "staff", "--model", "c", "--calls", str(calls), "--interval-s", "1800", "--aht-s", "180",
-         "--threshold-s", "20", "--target-sl", "0.8", "--shrinkage", "0.3", "--json"]
-    )
+    out = _json([*_staff_args(calls=str(calls), shrinkage="0.3"), "--json"])
     assert (out["agents"], out["scheduled"]) == (21, 30)
 
 
@@ -81,24 +78,29 @@ def test_human_output_without_json() -> None:
     assert "agents: 14" in result.stdout
 
 
+def _staff_args(model: str = "c", **overrides: str) -> list[str]:
+    opts = {"calls": "100", "interval-s": "1800", "aht-s": "180", "threshold-s": "20", "target-sl": "0.8"}
+    opts.update({k.replace("_", "-"): v for k, v in overrides.items()})
+    return ["wfm", "staff", "--model", model, *[x for k, v in opts.items() for x in (f"--{k}", v)]]
+
+
 @pytest.mark.parametrize(
     ("args", "option"),
     [
-        (["wfm", "staff", "--model", "c", "--calls", "-5", "--interval-s", "1800", "--aht-s", "180",
-          "--threshold-s", "20", "--target-sl", "0.8"], "--calls"),
-        (["wfm", "staff", "--model", "c", "--calls", "5", "--interval-s", "1800", "--aht-s", "0",
-          "--threshold-s", "20", "--target-sl", "0.8"], "--aht-s"),
-        (["wfm", "staff", "--model", "c", *BASE, "--target-sl", "1"], "--target-sl"),
-        (["wfm", "staff", "--model", "c", *BASE, "--target-sl", "0"], "--target-sl"),
-        (["wfm", "staff", "--model", "c", *BASE, "--target-sl", "1.5"], "--target-sl"),
-        (["wfm", "staff", "--model", "c", *BASE, "--target-sl", "0.8", "--shrinkage", "1"], "--shrinkage"),
-        (["wfm", "staff", "--model", "a", *BASE, "--target-sl", "0.8"], "--patience-s"),
-        (["wfm", "staff", "--model", "a", *BASE, "--target-sl", "0.8", "--patience-s", "-3"], "--patience-s"),
-        (["wfm", "staff", "--model", "c", *BASE, "--target-sl", "0.8", "--max-abandon", "0.05"], "--max-abandon"),
-        (["wfm", "staff", "--model", "c", "--calls", "5", "--interval-s", "0", "--aht-s", "10",
-          "--threshold-s", "20", "--target-sl", "0.8"], "--interval-s"),
-        (["wfm", "staff", "--model", "c", "--calls", "5", "--interval-s", "60", "--aht-s", "10",
-          "--threshold-s", "-1", "--target-sl", "0.8"], "--threshold-s"),
+        (_staff_args(calls="-5"), "--calls"),
+        (_staff_args(aht_s="0"), "--aht-s"),
+        (_staff_args(aht_s="-10"), "--aht-s"),
+        (_staff_args(interval_s="0"), "--interval-s"),
+        (_staff_args(threshold_s="-1"), "--threshold-s"),
+        (_staff_args(target_sl="1"), "--target-sl"),
+        (_staff_args(target_sl="0"), "--target-sl"),
+        (_staff_args(target_sl="1.5"), "--target-sl"),
+        (_staff_args(shrinkage="1"), "--shrinkage"),
+        (_staff_args(max_occupancy="0"), "--max-occupancy"),
+        (_staff_args("a"), "--patience-s"),
+        (_staff_args("a", patience_s="-3"), "--patience-s"),
+        (_staff_args("a", patience_s="60", max_abandon="1"), "--max-abandon"),
+        (_staff_args(max_abandon="0.05"), "--max-abandon"),
         (["wfm", "erlang", "--model", "c", *BASE, "--agents", "-1"], "--agents"),
         (["wfm", "erlang", "--model", "x", *BASE, "--agents", "3"], "--model"),
         (["wfm", "recruit", "--current", "10", "--required", "10,x"], "--required"),

@@ -120,9 +120,17 @@ def _ctmc_erlang_a(n: int, a: float, t: float, h: float, p: float, extra: int = 
 
 @pytest.mark.parametrize(
     ("n", "a", "t", "h", "p"),
-    [(5, 4.0, 20, 180, 60), (3, 5.0, 10, 100, 300), (10, 8.0, 30, 200, 20), (1, 1.0, 0.0, 100, 50), (6, 6.0, 1e-3, 100, 100)],
+    [
+        (5, 4.0, 20, 180, 60),
+        (3, 5.0, 10, 100, 300),
+        (10, 8.0, 30, 200, 20),
+        (1, 1.0, 0.0, 100, 50),
+        (6, 6.0, 1e-3, 100, 100),
+    ],
 )
-def test_erlang_a_formulas_match_an_independent_markov_chain(n: int, a: float, t: float, h: float, p: float) -> None:
+def test_erlang_a_formulas_match_an_independent_markov_chain(
+    n: int, a: float, t: float, h: float, p: float
+) -> None:
     p_wait, p_ab, ans_within, ab_within = _ctmc_erlang_a(n, a, t, h, p)
     m = E.erlang_a(n, a, t, h, p)
     assert m.p_wait == pytest.approx(p_wait, abs=1e-10)
@@ -145,13 +153,21 @@ def test_erlang_a_tends_to_erlang_c_for_very_patient_callers() -> None:
 
 def test_erlang_a_extremes_stay_in_range() -> None:
     for n, a, t, h, p in itertools.product(
-        [0, 1, 100, 5000], [0.001, 1.0, 4999.5, 5000.0], [0.0, 1e-6, 20.0, 1e5], [1.0, 300.0], [0.1, 60.0, 1e5]
+        [0, 1, 100, 5000],
+        [0.001, 1.0, 4999.5, 5000.0],
+        [0.0, 1e-6, 20.0, 1e5],
+        [1.0, 300.0],
+        [0.1, 60.0, 1e5],
     ):
         m = E.erlang_a(n, a, t, h, p)
         for key, value in m.as_dict().items():
             if key not in ("servers", "load"):
                 assert 0.0 <= value <= 1.0, (key, n, a, t, h, p)
-        assert m.service_level <= min(m.service_level_answered, m.service_level_wait, m.service_level_excl_short_abandons) + 1e-12
+        assert (
+            m.service_level
+            <= min(m.service_level_answered, m.service_level_wait, m.service_level_excl_short_abandons)
+            + 1e-12
+        )
 
 
 def test_shrinkage_is_exact() -> None:
@@ -232,7 +248,9 @@ def test_service_level_c_increases_with_agents(a: float, h: float, t: float) -> 
 
 @settings(max_examples=40, deadline=None)
 @given(loads, ahts, thresholds, patiences)
-def test_service_level_a_increases_and_abandonment_falls_with_agents(a: float, h: float, t: float, p: float) -> None:
+def test_service_level_a_increases_and_abandonment_falls_with_agents(
+    a: float, h: float, t: float, p: float
+) -> None:
     lo = max(1, int(a * 0.8) - 2)
     ms = [E.erlang_a(n, a, t, h, p) for n in range(lo, lo + 30)]
     assert all(y.service_level >= x.service_level - 1e-12 for x, y in itertools.pairwise(ms))

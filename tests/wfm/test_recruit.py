@@ -36,7 +36,7 @@ def test_gansu_turnover_is_replaced() -> None:
 
 
 def test_ramp_up_costs_extra_hires() -> None:
-    base = dict(required=[100, 100, 130, 130, 130], current_headcount=100, monthly_turnover=0.0)
+    base = {"required": [100, 100, 130, 130, 130], "current_headcount": 100, "monthly_turnover": 0.0}
     full = recruiting_plan(**base, ramp_up=())
     slow = recruiting_plan(**base, ramp_up=(0.5,))
     assert full.total_hires == 30
@@ -56,7 +56,10 @@ def test_plan_meets_every_reachable_month(
     required: list[float], current: float, turnover: float, hours: float, ramp: list[float]
 ) -> None:
     plan = recruiting_plan(
-        required=required, current_headcount=current, monthly_turnover=turnover, training_hours=hours,
+        required=required,
+        current_headcount=current,
+        monthly_turnover=turnover,
+        training_hours=hours,
         ramp_up=ramp,
     )
     for m in plan.months:

@@ -23,16 +23,17 @@ wfm_app = typer.Typer(
 )
 
 
-
 class QueueModel(str, Enum):
     c = "c"
     a = "a"
 
 
 SlConvention = Enum("SlConvention", {c: c for c in erlang.SL_CONVENTIONS_A}, type=str)  # type: ignore[misc]
+DEFAULT_SL_CONVENTION = SlConvention("offered")
 
 Model = Annotated[
-    QueueModel, typer.Option("--model", help=_("Queue model: c (Erlang C) or a (Erlang A)."), case_sensitive=False)
+    QueueModel,
+    typer.Option("--model", help=_("Queue model: c (Erlang C) or a (Erlang A)."), case_sensitive=False),
 ]
 Calls = Annotated[float, typer.Option("--calls", help=_("Calls offered in the interval."))]
 IntervalS = Annotated[float, typer.Option("--interval-s", help=_("Interval length in seconds."))]
@@ -163,7 +164,9 @@ def erlang_cmd(
     _emit(out, as_json)
 
 
-@wfm_app.command("staff", help=_("Minimum agents for a service-level target; scheduled agents after shrinkage."))
+@wfm_app.command(
+    "staff", help=_("Minimum agents for a service-level target; scheduled agents after shrinkage.")
+)
 def staff_cmd(
     model: Model,
     calls: Calls,
@@ -185,7 +188,7 @@ def staff_cmd(
             "--sl-convention",
             help=_("Erlang A service-level convention (default: answered within threshold / offered)."),
         ),
-    ] = SlConvention("offered"),
+    ] = DEFAULT_SL_CONVENTION,
     as_json: Json = False,
 ) -> None:
     load = _load(calls, interval_s, aht_s)
@@ -251,11 +254,16 @@ def _read_plan(path: Path) -> tuple[list[str], list[float]]:
     return labels, values
 
 
-@wfm_app.command("recruit", help=_("Headcount to hire per month for a staffing plan, with turnover and training."))
+@wfm_app.command(
+    "recruit", help=_("Headcount to hire per month for a staffing plan, with turnover and training.")
+)
 def recruit_cmd(
-    current: Annotated[float, typer.Option("--current", help=_("Agents on the payroll now (fully trained)."))],
+    current: Annotated[
+        float, typer.Option("--current", help=_("Agents on the payroll now (fully trained)."))
+    ],
     required: Annotated[
-        str | None, typer.Option("--required", help=_("Required productive headcount per month, comma-separated."))
+        str | None,
+        typer.Option("--required", help=_("Required productive headcount per month, comma-separated.")),
     ] = None,
     plan: Annotated[
         Path | None, typer.Option("--plan", help=_("CSV file with columns month,required."))
@@ -268,7 +276,8 @@ def recruit_cmd(
         float, typer.Option("--class-hours-per-month", help=_("Class hours a trainee attends per month."))
     ] = 174.0,
     ramp_up: Annotated[
-        str, typer.Option("--ramp-up", help=_("Productivity in the first months after training, e.g. 0.5,0.8."))
+        str,
+        typer.Option("--ramp-up", help=_("Productivity in the first months after training, e.g. 0.5,0.8.")),
     ] = "0.5,0.8",
     as_json: Json = False,
 ) -> None:

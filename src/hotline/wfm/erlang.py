@@ -27,6 +27,7 @@ Numerics
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -73,15 +74,15 @@ SL_CONVENTIONS_A = ("offered", "answered", "excl_short_abandons", "wait")
 
 def _servers(servers: object, name: str = "servers") -> int:
     if isinstance(servers, bool):
-        raise ValueError(f"{name} must be an integer >= 0, got {servers!r}")
-    if isinstance(servers, Integral):
+        n = -1  # refused below: True is not a head count
+    elif isinstance(servers, Integral):
         n = int(servers)
     elif isinstance(servers, Real) and float(servers).is_integer():
         n = int(float(servers))
     else:
         raise ValueError(f"{name} must be an integer >= 0, got {servers!r}")
     if n < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {n}")
+        raise ValueError(f"{name} must be an integer >= 0, got {servers!r}")
     if n > MAX_SERVERS:
         raise ValueError(f"{name} must be at most {MAX_SERVERS}, got {n}")
     return n
@@ -114,7 +115,7 @@ def _probability_open(value: object, name: str) -> float:
     return v
 
 
-def _dec(x: float | int | Fraction) -> Fraction:
+def _dec(x: float | Fraction) -> Fraction:
     """The exact decimal the user meant: the shortest decimal that round-trips to this float."""
     if isinstance(x, Fraction):
         return x
@@ -304,7 +305,9 @@ def _tail(x: float, y: float) -> tuple[float, float]:
         sm1 = float(_series_terms(x, y).sum())
         return math.log1p(sm1), sm1 / (1.0 + sm1)
     # log S = log Gamma(x+1) - x log y + y + log P(x, y), the first three terms without cancellation
-    log_s = _stirlerr(x) + 0.5 * (_LOG_2PI + math.log(x)) + _bd0(x, y) + math.log(float(special.gammainc(x, y)))
+    log_s = (
+        _stirlerr(x) + 0.5 * (_LOG_2PI + math.log(x)) + _bd0(x, y) + math.log(float(special.gammainc(x, y)))
+    )
     return log_s, -math.expm1(-log_s)
 
 
@@ -411,7 +414,9 @@ def _erlang_a(n: int, a: float, t: float, h: float, p: float) -> ErlangAMetrics:
     )
 
 
-def erlang_a(servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float) -> ErlangAMetrics:
+def erlang_a(
+    servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float
+) -> ErlangAMetrics:
     """All Erlang A measures at once for `servers` agents, offered `load`, mean patience `patience_s`."""
     return _erlang_a(
         _servers(servers),
@@ -432,7 +437,9 @@ def p_abandon_a(servers: int, load: float, aht_s: float, patience_s: float) -> f
     return erlang_a(servers, load, 0.0, aht_s, patience_s).p_abandon
 
 
-def p_abandon_within_a(servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float) -> float:
+def p_abandon_within_a(
+    servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float
+) -> float:
     """Erlang A probability that an arrival abandons after waiting at most `threshold_s`."""
     return erlang_a(servers, load, threshold_s, aht_s, patience_s).abandoned_within
 
@@ -456,7 +463,9 @@ def service_level_a_excl_short_abandons(
     return erlang_a(servers, load, threshold_s, aht_s, patience_s).service_level_excl_short_abandons
 
 
-def service_level_a_wait(servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float) -> float:
+def service_level_a_wait(
+    servers: int, load: float, threshold_s: float, aht_s: float, patience_s: float
+) -> float:
     """Erlang A P(W <= threshold): answered or abandoned within the threshold count as met."""
     return erlang_a(servers, load, threshold_s, aht_s, patience_s).service_level_wait
 
@@ -500,7 +509,7 @@ def asa_a(servers: int, load: float, aht_s: float, patience_s: float) -> float:
         edges.append(min(edges[-1] + step, 60.0 * p))
         step *= 2.0
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         val, _err = integrate.quad(late, lo, hi, epsabs=1e-13, epsrel=1e-11, limit=200)
         total += val
     return total / answered

@@ -67,7 +67,10 @@ def erlang_a(n: int, a: float, t: float, h: float, p: float) -> RefA:
         r = pm / hm
         x, y = n * r, am * r
         b = erlang_b(n, a)
-        lower = lambda s, z: mp.gammainc(s, 0, z)  # noqa: E731  (unregularised lower gamma)
+
+        def lower(s: mp.mpf, z: mp.mpf) -> mp.mpf:  # unregularised lower incomplete gamma
+            return mp.gammainc(s, 0, z)
+
         gxy = lower(x, y)
         s_tail = x * mp.exp(y) * y ** (-x) * gxy
         p_wait = s_tail * b / (1 + (s_tail - 1) * b)
