@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -107,8 +108,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                                                          request_locale(request)), "details": {}}
         return JSONResponse(body, status_code=500)
 
+    page_paths: set[str] = set()
+
+    def include(router: Any) -> None:
+        app.include_router(router)
+        page_paths.update(getattr(r, "path", "") for r in router.routes)
+
     for module_name in ("hotline.web.pages", "hotline.web.api"):
-        app.include_router(importlib.import_module(module_name).router)
+        include(importlib.import_module(module_name).router)
     for domain in DOMAINS:
         for part in ("api", "pages"):
             try:
@@ -117,8 +124,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                 if exc.name in (f"hotline.{domain}.{part}", f"hotline.{domain}"):
                     continue
                 raise
-            app.include_router(module.router)
-    mount_paths({getattr(r, "path", "") for r in app.routes})
+            include(module.router)
+    mount_paths(page_paths)
     for domain in DOMAINS:  # start-up hooks (runtimes, pollers) a domain may declare
         try:
             jobs = importlib.import_module(f"hotline.{domain}.jobs")

@@ -1,4 +1,5 @@
-"""Translations: zh-CN by default, English complete. Catalogues are Babel .po files read at start-up."""
+"""Translations: zh-CN by default, English complete (English is the source language). Catalogues are Babel
+.po files, one per domain, merged and read at start-up."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ DEFAULT_LOCALE = "zh_CN"
 def translations(locale: str) -> Translations:
     """Load the catalogue for a locale (English source strings need none)."""
     tr = Translations()
-    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if locale != "en" and po.exists():
+    if locale == "en":
+        return tr
+    merged: dict[str, str] = {}
+    for po in sorted((LOCALE_DIR / locale / "LC_MESSAGES").glob("*.po")):  # messages.po + one per domain
         with po.open("rb") as fh:
-            catalog = read_po(fh, locale=locale)
-        tr._catalog = {m.id: m.string for m in catalog if m.id and m.string}  # type: ignore[attr-defined]
+            merged.update({m.id: m.string for m in read_po(fh, locale=locale) if m.id and m.string})
+    tr._catalog = merged  # type: ignore[attr-defined]
     return tr
 
 

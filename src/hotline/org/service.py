@@ -18,10 +18,11 @@ from hotline.org.models import AuthSession, LoginAttempt, OrgUnit, Standard, Use
 
 
 # ---------------------------------------------------------------- units
-def get_unit(*, db_session: Session, unit_id: int) -> OrgUnit:
-    """Get a unit by id or raise."""
+def get_unit(*, db_session: Session, unit_id: int, principal: Principal | None = None,
+             permission: str = "org.read") -> OrgUnit:
+    """Get a unit by id (within the principal's scope for that permission, when given) or raise."""
     unit = db_session.get(OrgUnit, unit_id)
-    if unit is None:
+    if unit is None or (principal is not None and not allowed(principal, permission, Resource(unit.path))):
         raise UnitNotFound()
     return unit
 
@@ -41,9 +42,7 @@ def province_of(*, db_session: Session, unit: OrgUnit) -> OrgUnit | None:
 def create_unit(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime,
                 data: schemas.UnitCreate) -> OrgUnit:
     """Add a unit under a parent the principal may manage."""
-    parent = get_unit(db_session=db_session, unit_id=data.parent_id)
-    if not allowed(principal, "org.manage", Resource(parent.path)):
-        raise UnitNotFound()
+    parent = get_unit(db_session=db_session, unit_id=data.parent_id, principal=principal, permission="org.manage")
     order = {"hq": 0, "province": 1, "region": 2, "team": 3, "department": 2}
     if order[data.kind] != order[parent.kind] + 1 and not (data.kind == "department" and parent.kind == "province"):
         raise InvalidInput("kind", f"a {data.kind} cannot be placed under a {parent.kind}")
@@ -65,6 +64,13 @@ def list_units(*, db_session: Session, principal: Principal) -> list[OrgUnit]:
         return []
     q = select(OrgUnit).where(OrgUnit.path.startswith(prefix)).order_by(OrgUnit.path)
     return list(db_session.execute(q).scalars())
+
+
+def headcount_by_unit(*, db_session: Session, units: list[OrgUnit]) -> dict[int, int]:
+    """Active users per unit, counting everyone below the unit too."""
+    rows = db_session.execute(select(OrgUnit.path, func.count(User.id)).join(User, User.unit_id == OrgUnit.id)
+                              .where(User.active.is_(True)).group_by(OrgUnit.path)).all()
+    return {u.id: sum(n for path, n in rows if path.startswith(u.path)) for u in units}
 
 
 # ---------------------------------------------------------------- principals and sign-in
@@ -205,9 +211,7 @@ def to_read(user: User) -> schemas.UserRead:
 def create_user(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime,
                 data: schemas.UserCreate, password_hash: str | None = None) -> User:
     """Create a user in a unit the principal manages."""
-    unit = get_unit(db_session=db_session, unit_id=data.unit_id)
-    if not allowed(principal, "users.manage", Resource(unit.path)):
-        raise UnitNotFound()
+    unit = get_unit(db_session=db_session, unit_id=data.unit_id, principal=principal, permission="users.manage")
     if db_session.execute(select(User.id).where(User.username == data.username)).first():
         raise UsernameTaken()
     user = User(
@@ -237,9 +241,7 @@ def update_user(*, db_session: Session, principal: Principal, actor: audit.Actor
             changes[field] = [getattr(user, field), value]
             setattr(user, field, value)
     if data.unit_id is not None and data.unit_id != user.unit_id:
-        unit = get_unit(db_session=db_session, unit_id=data.unit_id)
-        if not allowed(principal, "users.manage", Resource(unit.path)):
-            raise UnitNotFound()
+        unit = get_unit(db_session=db_session, unit_id=data.unit_id, principal=principal, permission="users.manage")
         changes["unit_id"] = [user.unit_id, unit.id]
         user.unit_id, user.unit = unit.id, unit
     if data.roles is not None and set(data.roles) != {r.role for r in user.roles}:
@@ -275,9 +277,7 @@ def effective_standard(*, db_session: Session, unit: OrgUnit, key: str) -> dict[
 def set_standard(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime, unit_id: int,
                  key: str, value: dict[str, Any]) -> Standard:
     """Define a standard at a unit. A province may tighten an HQ target (higher target, shorter threshold)."""
-    unit = get_unit(db_session=db_session, unit_id=unit_id)
-    if not allowed(principal, "standards.manage", Resource(unit.path)):
-        raise UnitNotFound()
+    unit = get_unit(db_session=db_session, unit_id=unit_id, principal=principal, permission="standards.manage")
     parent = db_session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
     inherited = effective_standard(db_session=db_session, unit=parent, key=key) if parent else None
     if inherited:

@@ -89,10 +89,11 @@ class ScrubFilter(logging.Filter):
     """Masks phone and ID numbers in every log record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.msg = record.getMessage()
-            record.args = None
         record.msg = scrub(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: scrub(v) if isinstance(v, str) else v for k, v in record.args.items()}
         return True
 
 

@@ -1,0 +1,70 @@
+"""Organisation pages: the tree, the people list, a person's page with the admin edit form."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from hotline.core.auth import ROLE_NAMES
+from hotline.core.errors import HotlineError
+from hotline.org import schemas
+from hotline.org import service as org_service
+from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/org", dependencies=[require("org.read")])
+def org_tree(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    units = org_service.list_units(db_session=db, principal=principal)
+    counts = org_service.headcount_by_unit(db_session=db, units=units)
+    return render(request, "org/tree.html", {"units": units, "counts": counts})
+
+
+@router.get("/users", dependencies=[require("users.read")])
+def users_page(request: Request, db: DbSession, principal: CurrentPrincipal, q: str = "", role: str = "",
+               unit_id: int | None = None, page: int = 1) -> Response:
+    page = max(page, 1)
+    rows, total = org_service.list_users(db_session=db, principal=principal, q=q[:40], role=role[:32],
+                                         unit_id=unit_id, limit=50, offset=(page - 1) * 50)
+    return render(request, "org/users.html", {"rows": [org_service.to_read(u) for u in rows], "total": total,
+                                               "q": q, "role": role, "page": page, "roles": ROLE_NAMES,
+                                               "pages": (total + 49) // 50})
+
+
+def _user_page(request: Request, db: DbSession, principal: CurrentPrincipal, user_id: int, error: str = "",
+               message: str = "", status_code: int = 200) -> Response:
+    user = org_service.get_user(db_session=db, principal=principal, user_id=user_id)
+    units = org_service.list_units(db_session=db, principal=principal) if principal.can("users.manage") else []
+    return render(request, "org/user.html", {"u": org_service.to_read(user), "roles": ROLE_NAMES, "units": units,
+                                              "error": error, "message": message}, status_code=status_code)
+
+
+@router.get("/users/{user_id}", dependencies=[require("users.read")])
+def user_page(user_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    return _user_page(request, db, principal, user_id)
+
+
+@router.post("/users/{user_id}", dependencies=[require("users.manage")])
+async def user_update(user_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+                      actor: RequestActor, version: int = Form(...), display_name: str = Form(""),
+                      unit_id: int = Form(...), tier: str = Form(""), star_level: int = Form(1),
+                      cert_level: int = Form(1), career_stage: str = Form("new"), career_track: str = Form(""),
+                      skills: str = Form(""), active: str = Form("")) -> Response:
+    form = await request.form()
+    try:
+        parsed_skills = [schemas.SkillIn(skill=k.strip(), level=int(v)) for k, v in
+                         (item.split(":") for item in skills.replace("，", ",").split(",") if ":" in item)]
+        data = schemas.UserUpdate(version=version, display_name=display_name or None, unit_id=unit_id, tier=tier,
+                                  star_level=star_level, cert_level=cert_level, career_stage=career_stage,
+                                  career_track=career_track or None, roles=form.getlist("roles") or None,
+                                  skills=parsed_skills, active=active == "on")
+        org_service.update_user(db_session=db, principal=principal, actor=actor, now=clock.now(), user_id=user_id,
+                                data=data)
+    except (ValidationError, ValueError) as exc:
+        return _user_page(request, db, principal, user_id, error=str(exc).splitlines()[0], status_code=422)
+    except HotlineError as exc:
+        return _user_page(request, db, principal, user_id, error=exc.msg, status_code=exc.http_status)
+    return RedirectResponse(f"/users/{user_id}?saved=1", status_code=303)
