@@ -134,3 +134,11 @@ def factory(own_engine: Engine) -> sessionmaker[Session]:
 
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
+
+@pytest.fixture(scope="module")
+def committed_world(factory: sessionmaker[Session]) -> tuple[World, datetime]:
+    """A world committed to the module's own database (for tests with several sessions)."""
+    with factory() as db, db.begin():
+        w = build_world(db, START)
+    return w, START

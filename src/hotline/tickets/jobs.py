@@ -60,12 +60,12 @@ def escalate(db_session: Session, *, now: datetime, claimed: list[tuple[int, int
         select(TicketStep.id, TicketStep.kind, TicketStep.dept_id, Ticket.no, Ticket.org_path, OrgUnit.parent_id)
         .join(Ticket, Ticket.id == TicketStep.ticket_id).outerjoin(OrgUnit, OrgUnit.id == TicketStep.dept_id)
         .where(TicketStep.id.in_(step_ids)))}
-    lvl = bindparam("lvl")
-    db_session.execute(
-        update(TicketStep).where(TicketStep.id == bindparam("sid"))
-        .values(overdue=True, escalation_level=case((TicketStep.escalation_level < lvl, lvl),
-                                                    else_=TicketStep.escalation_level)),
-        [{"sid": c[2], "lvl": c[3]} for c in claimed], execution_options={"synchronize_session": False})
+    steps, lvl = TicketStep.__table__, bindparam("lvl")
+    db_session.connection().execute(
+        update(steps).where(steps.c.id == bindparam("sid"))
+        .values(overdue=True, escalation_level=case((steps.c.escalation_level < lvl, lvl),
+                                                    else_=steps.c.escalation_level)),
+        [{"sid": c[2], "lvl": c[3]} for c in claimed])
     notes, hist = [], []
     for _tid, ticket_id, step_id, level, audience in claimed:
         kind, dept_id, no, org_path, dept_parent = info[step_id]
