@@ -317,3 +317,22 @@ def test_staff_a_at_2000_agents_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert r.agents >= 1900
     assert elapsed < 0.5  # the goal is <= 20 ms; generous here for a shared CI machine
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 2000.0), min_size=1, max_size=40),
+    st.floats(10.0, 900.0),
+    targets,
+    thresholds,
+    st.one_of(st.none(), st.floats(0.5, 1.0)),
+    st.sampled_from([0.0, 0.1, 0.3, 0.35]),
+)
+def test_staff_c_many_agrees_with_staff_c(
+    loads: list[float], h: float, target: float, t: float, occ: float | None, s: float
+) -> None:
+    table = E.staff_c_many(loads, h, target, t, max_occupancy=occ, shrinkage=s)
+    for i, a in enumerate(loads):
+        r = E.staff_c(a, h, target, t, max_occupancy=occ, shrinkage=s)
+        assert (table.agents[i], table.scheduled[i]) == (r.agents, r.scheduled)
+        assert table.service_level[i] == pytest.approx(r.service_level, abs=1e-12)
