@@ -430,9 +430,9 @@ def do_solve(*, db_session: Session, principal: Principal, actor: audit.Actor, n
         raise InvalidInput("result", "record the result")
     act = _begin(db_session, principal, ticket_id, version, "solve")
     by = {"expert": "expert", "returned": "centre"}.get(act.ticket.state, "frontline")
+    cause = _leaf(db_session, cause_id, "cause", "cause_id", required=False)
     _move(db_session, act, "solve", now)
-    _set(act.ticket, act.changes, result=result, resolved_by=by,
-         cause_id=_leaf(db_session, cause_id, "cause", "cause_id", required=False))
+    _set(act.ticket, act.changes, result=result, resolved_by=by, cause_id=cause)
     _end_step(db_session, act.ticket, now, "solved", result)
     _start_step(db_session, act.ticket, "callback", now)
     return _finish(db_session, act, actor=actor, now=now, action="solve", note=result)
@@ -493,9 +493,9 @@ def do_reply(*, db_session: Session, principal: Principal, actor: audit.Actor, n
     if not result.strip():
         raise InvalidInput("result", "record the result")
     act = _begin(db_session, principal, ticket_id, version, "reply")
+    cause = _leaf(db_session, cause_id, "cause", "cause_id", required=True)
     _move(db_session, act, "reply", now)
-    _set(act.ticket, act.changes, cause_id=_leaf(db_session, cause_id, "cause", "cause_id", required=True),
-         result=result, resolved_by="department")
+    _set(act.ticket, act.changes, cause_id=cause, result=result, resolved_by="department")
     _end_step(db_session, act.ticket, now, "replied", result)
     _start_step(db_session, act.ticket, "callback", now)
     if act.ticket.created_by is not None:
@@ -633,3 +633,26 @@ def mark_read(*, db_session: Session, principal: Principal, now: datetime, ids: 
     if target:
         db_session.execute(update(TicketNotification).where(TicketNotification.id.in_(target)).values(read_at=now))
     return len(target)
+
+
+# ---------------------------------------------------------------- one entry point for API and pages
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "frontline_try": ("note",), "to_expert": ("note",), "solve": ("result", "cause_id"),
+    "dispatch": ("dept_id", "note"), "redispatch": ("dept_id", "note"), "return": ("reason",),
+    "reply": ("cause_id", "result"), "callback": ("satisfaction", "note"), "suspend": ("reason",),
+    "resume": ("note",),
+}
+
+
+def run_action(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime, ticket_id: int,
+               action: str, data: schemas.TicketAction, sms: SmsGateway | None = None) -> Ticket:
+    """Run one named action of the loop with the fields it takes from `data`."""
+    fields = ACTION_FIELDS.get(action)
+    if fields is None:
+        raise InvalidInput("action", f"one of {', '.join(ACTION_FIELDS)}")
+    kwargs: dict[str, Any] = {f: getattr(data, f) for f in fields}
+    if action in ("callback",):
+        kwargs["sms"] = sms
+    fn = globals()[f"do_{action}"]
+    return fn(db_session=db_session, principal=principal, actor=actor, now=now, ticket_id=ticket_id,
+              version=data.version, **kwargs)
