@@ -140,15 +140,19 @@ def speed() -> tuple[dict[str, object], list[str]]:
     ]
     t_pwf = time.perf_counter() - t0
     result["pyworkforce_s"] = t_pwf
-    raw_diff = [(o, p) for o, p in zip(ours, theirs, strict=True) if o.agents != p["raw_positions"]]
+    raw_diff = [
+        (job, o, p) for job, o, p in zip(jobs, ours, theirs, strict=True) if o.agents != p["raw_positions"]
+    ]
     sched_diff = [(o, p) for o, p in zip(ours, theirs, strict=True) if o.scheduled != p["positions"]]
     result["agents_disagree"] = len(raw_diff)
     result["scheduled_disagree"] = len(sched_diff)
-    for o, p in raw_diff:
+    for (_q, _i, calls, aht), o, p in raw_diff:
+        pw_load = (calls / (interval_s / 60.0)) * (aht / 60.0)  # pyworkforce's own arithmetic
         notes.append(
-            f"agents differ at load {o.load:g} Erlangs: pyworkforce {p['raw_positions']}, hotline {o.agents} "
-            f"(occupancy cap: ceil({o.load:g} / 0.85) in floating point = {math.ceil(o.load / 0.85)}, "
-            f"exact {E._ceil_quotient(o.load, 0.85)}; hotline's SL at {o.agents} = {o.service_level:.4f} >= 0.8)"
+            f"agents differ at {calls:g} calls x {aht:g} s / {interval_s} s = {o.load:g} Erlangs: pyworkforce "
+            f"{p['raw_positions']}, hotline {o.agents}. Occupancy cap 85 %: pyworkforce takes "
+            f"ceil({pw_load!r} / 0.85) = {math.ceil(pw_load / 0.85)} in floating point; exactly "
+            f"{o.load:g} / 0.85 = {o.load / 0.85:.6g} -> {o.agents} (SL there {o.service_level:.4f} >= 0.8)"
         )
     over = [(o, p) for o, p in sched_diff if p["positions"] > o.scheduled]
     exact_ok = all(
