@@ -1,0 +1,257 @@
+"""The search index: analysed search documents (`kb_index`) and the engine structures over them.
+
+SQLite: an FTS5 table `kb_fts` with external content `kb_index`, kept in sync by triggers, ranked by
+bm25 with field weights. PostgreSQL: a weighted tsvector (`kb_index.tsv`, GIN-indexed) built from the
+very same tokens. Both only propose candidates; `ranking.rank` orders them. Engine structures are
+derived data: `ensure` creates them on first use and `rebuild` regenerates them from `kb_index`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from hotline.core.db import UTCDateTime
+from hotline.knowledge.analysis import Analysis, Analyzer
+from hotline.knowledge.models import KbArticle, KbIndexDoc, KbTerm
+from hotline.knowledge.ranking import Candidate
+
+TOKEN_FIELDS = ("title_t", "question_t", "keywords_t", "body_t", "alt_t")
+BM25 = "bm25(3.0, 2.0, 2.0, 1.0, 0.5)"
+PG_WEIGHT = {"title_t": "A", "question_t": "B", "keywords_t": "B", "alt_t": "C", "body_t": "D"}
+MAX_TOKEN = 64
+
+_FTS_DDL = [
+    "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, "
+    "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0', detail='column')",
+    f"INSERT INTO kb_fts(kb_fts, rank) VALUES('rank', '{BM25}')",
+    "CREATE TRIGGER kb_index_fts_ai AFTER INSERT ON kb_index BEGIN "
+    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
+    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t); END",
+    "CREATE TRIGGER kb_index_fts_ad AFTER DELETE ON kb_index BEGIN "
+    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
+    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t); END",
+    "CREATE TRIGGER kb_index_fts_au AFTER UPDATE ON kb_index BEGIN "
+    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
+    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t); "
+    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
+    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t); END",
+    "INSERT INTO kb_fts(kb_fts) VALUES('rebuild')",
+]
+_PG_DDL = ["CREATE INDEX IF NOT EXISTS ix_kb_index_tsv ON kb_index USING gin (tsv)"]
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def ensure(session: Session) -> None:
+    """Create the engine's search structures if this database has none yet."""
+    if dialect(session) == "sqlite":
+        exists = session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'kb_fts'")).first()
+        if not exists:
+            for stmt in _FTS_DDL:
+                session.execute(text(stmt))
+    elif dialect(session) == "postgresql":
+        for stmt in _PG_DDL:
+            session.execute(text(stmt))
+
+
+# -- documents ------------------------------------------------------------------------------------
+def document_tokens(analyzer: Analyzer, snap: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Analyse a published snapshot into token lists per index field."""
+    title = analyzer.analyse(snap.get("title") or "", unigrams=True)
+    question = analyzer.analyse(snap.get("question") or "", unigrams=True)
+    keywords = analyzer.analyse(" , ".join(snap.get("keywords") or []), unigrams=True)
+    body = analyzer.analyse(
+        "\n".join(x for x in (snap.get("body"), snap.get("answer_plain")) if x), alt=False
+    )
+    alt = dict.fromkeys([*title.alt, *question.alt, *keywords.alt])
+    return {
+        "title_t": _clip(title.terms), "question_t": _clip(question.terms),
+        "keywords_t": _clip(keywords.terms), "body_t": _clip(body.terms), "alt_t": _clip(alt),
+    }
+
+
+def _clip(tokens: Iterable[str]) -> list[str]:
+    return [t for t in tokens if len(t) <= MAX_TOKEN]
+
+
+def _terms_of(fields: Mapping[str, Sequence[str]] | None) -> set[str]:
+    out: set[str] = set()
+    for f in TOKEN_FIELDS:
+        out.update((fields or {}).get(f, ()))
+    return out
+
+
+def tsvector_literal(fields: Mapping[str, Sequence[str]]) -> str:
+    """A PostgreSQL tsvector literal with one weighted position per token and field."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for f in TOKEN_FIELDS:
+        for tok in fields.get(f, ()):
+            pos = min(pos + 1, 16383)
+            positions.setdefault(tok, []).append(f"{pos}{PG_WEIGHT[f]}")
+    return " ".join(f"'{tok}':{','.join(p)}" for tok, p in positions.items())
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    """An article to (re)index with the snapshot of its published version."""
+
+    article: KbArticle
+    snapshot: Mapping[str, Any]
+    published_at: datetime
+
+
+def upsert(session: Session, analyzer: Analyzer, items: Sequence[IndexItem]) -> None:
+    """Write search documents for published articles and keep document frequencies in step."""
+    if not items:
+        return
+    ensure(session)
+    pg = dialect(session) == "postgresql"
+    ids = [it.article.id for it in items]
+    old = {d.article_id: d for d in session.scalars(select(KbIndexDoc).where(KbIndexDoc.article_id.in_(ids)))}
+    delta: Counter[str] = Counter()
+    for it in items:
+        fields = document_tokens(analyzer, it.snapshot)
+        doc = old.get(it.article.id)
+        if doc is not None:
+            delta.subtract(_terms_of({f: getattr(doc, f).split() for f in TOKEN_FIELDS}))
+        else:
+            doc = KbIndexDoc(article_id=it.article.id)
+            session.add(doc)
+        delta.update(_terms_of(fields))
+        s = it.snapshot
+        doc.ref = it.article.ref
+        doc.title = s.get("title") or ""
+        doc.kind = s.get("kind") or "qa"
+        doc.org_path = it.article.org_path
+        doc.category = "/".join(s.get(f"category_l{i}") or "" for i in (1, 2, 3))
+        doc.business_types = list(s.get("business_types") or [])
+        doc.effective_from = it.article.effective_from
+        doc.effective_to = it.article.effective_to
+        doc.published_at = it.published_at
+        for f in TOKEN_FIELDS:
+            setattr(doc, f, " ".join(fields[f]))
+        doc.tsv = tsvector_literal(fields) if pg else None
+    session.flush()
+    _apply_df(session, delta)
+
+
+def remove(session: Session, article_ids: Sequence[int]) -> None:
+    """Take articles out of the search index."""
+    docs = list(session.scalars(select(KbIndexDoc).where(KbIndexDoc.article_id.in_(article_ids))))
+    if not docs:
+        return
+    ensure(session)
+    delta: Counter[str] = Counter()
+    for doc in docs:
+        delta.subtract(_terms_of({f: getattr(doc, f).split() for f in TOKEN_FIELDS}))
+        session.delete(doc)
+    session.flush()
+    _apply_df(session, delta)
+
+
+def _apply_df(session: Session, delta: Counter[str]) -> None:
+    rows = [{"t": t, "d": d} for t, d in delta.items() if d]
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO kb_terms (term, df) VALUES (:t, :d) "
+                "ON CONFLICT (term) DO UPDATE SET df = kb_terms.df + excluded.df"
+            ),
+            rows,
+        )
+
+
+# -- querying -------------------------------------------------------------------------------------
+def _filters(prefix: str | None, now: datetime) -> tuple[str, dict[str, Any]]:
+    sql = " AND (d.effective_from IS NULL OR d.effective_from <= :now) AND (d.effective_to IS NULL OR d.effective_to > :now)"
+    params: dict[str, Any] = {"now": now}
+    if prefix and prefix != "/":
+        sql += " AND d.org_path LIKE :prefix"
+        params["prefix"] = prefix + "%"
+    return sql, params
+
+
+def fts5_query(q: Analysis) -> str:
+    """The FTS5 MATCH expression: lexical tokens in the text fields, pinyin tokens in alt."""
+    parts = []
+    if q.terms:
+        parts.append("{title_t question_t keywords_t body_t} : (" + " OR ".join(f'"{t}"' for t in q.terms) + ")")
+    if q.alt:
+        parts.append("alt_t : (" + " OR ".join(f'"{t}"' for t in q.alt) + ")")
+    return " OR ".join(parts)
+
+
+def tsquery_literal(q: Analysis) -> str:
+    """The PostgreSQL tsquery: lexical tokens on weights A, B, D; pinyin tokens on C."""
+    return " | ".join([*(f"'{t}':ABD" for t in q.terms), *(f"'{t}':C" for t in q.alt)])
+
+
+def candidates(session: Session, q: Analysis, *, k: int, prefix: str | None, now: datetime) -> list[int]:
+    """Article ids the engine finds for the query, best first by the engine's own score."""
+    if not q.terms and not q.alt:
+        return []
+    q = Analysis(tuple(t for t in q.terms if len(t) <= MAX_TOKEN), tuple(t for t in q.alt if len(t) <= MAX_TOKEN))
+    where, params = _filters(prefix, now)
+    if dialect(session) == "postgresql":
+        params.update(q=tsquery_literal(q), k=k)
+        sql = (
+            "SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
+            + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k"
+        )
+    else:
+        ensure(session)
+        params.update(q=fts5_query(q), k=k)
+        sql = (
+            "SELECT d.article_id FROM kb_fts JOIN kb_index d ON d.article_id = kb_fts.rowid"
+            " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank, d.article_id LIMIT :k"
+        )
+    stmt = text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+    return [r[0] for r in session.execute(stmt, params)]
+
+
+def load(session: Session, ids: Sequence[int]) -> list[Candidate]:
+    """Candidates with their token sets and usage counts."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(KbIndexDoc, KbArticle.views, KbArticle.helpful, KbArticle.not_helpful)
+        .join(KbArticle, KbArticle.id == KbIndexDoc.article_id)
+        .where(KbIndexDoc.article_id.in_(ids))
+    ).all()
+    out = []
+    for d, views, helpful, not_helpful in rows:
+        body = d.body_t.split()
+        out.append(
+            Candidate(
+                article_id=d.article_id, ref=d.ref, title=d.title,
+                fields={
+                    "title": frozenset(d.title_t.split()), "question": frozenset(d.question_t.split()),
+                    "keywords": frozenset(d.keywords_t.split()), "body": frozenset(body),
+                    "alt": frozenset(d.alt_t.split()),
+                },
+                body_len=len(body), business_types=tuple(d.business_types or ()),
+                category=tuple(d.category.split("/")), published_at=d.published_at,
+                views=views, helpful=helpful, not_helpful=not_helpful,
+            )
+        )
+    return out
+
+
+def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
+    terms = list(dict.fromkeys(terms))
+    if not terms:
+        return {}
+    return dict(session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(terms))).tuples().all())
+
+
+def n_docs(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(KbIndexDoc)) or 0
