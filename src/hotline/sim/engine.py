@@ -295,7 +295,7 @@ def simulate(
                 else:  # a sim agent who let an offer ring out is ready again at once
                     seq += 1
                     heappush(heap, (cmd.at, seq, _READY, aid))
-            elif kind_c is Rejected:
+            elif kind_c is Rejected and cmd.code != "offer_closed":  # a late answer is refused: fine
                 raise RuntimeError(f"simulator bug: the routing engine refused {cmd}")
         if arriving >= 0:  # a contact that did not reach an agent at once may abandon
             if not resolved[arriving]:

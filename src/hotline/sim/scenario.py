@@ -6,6 +6,7 @@ and `agents` is optional.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -198,8 +199,12 @@ class ScenarioError(ValueError):
     """A scenario file is invalid; the message names the field(s)."""
 
 
+_TAG = re.compile(r"^(function-\w+(\[.*\])?|constrained-\w+|\w+\[.*\]|float|int|str|bool|none|list|dict)$")
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-after")))
+    """A pydantic error location without its validator and union-branch tags: queues.0.aht_s."""
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and _TAG.match(p)))
 
 
 def parse(data: Any) -> Scenario:
@@ -207,7 +212,8 @@ def parse(data: Any) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        lines = []
+        lines: list[str] = []
+        seen: set[str] = set()
         for err in exc.errors():
             where = _loc(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
@@ -215,7 +221,9 @@ def parse(data: Any) -> Scenario:
                 field, _, rest = msg.partition(": ")
                 where = f"{where}.{field}" if where else field
                 msg = rest
-            lines.append(f"{where or '(scenario)'}: {msg}")
+            if where not in seen:  # one line per field (a union reports each branch)
+                seen.add(where)
+                lines.append(f"{where or '(scenario)'}: {msg}")
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
 
 
