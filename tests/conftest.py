@@ -47,3 +47,48 @@ def db(engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         conn.close()
+
+
+# ---------------------------------------------------------------- a seeded deployment and a live app
+DEMO_PASSWORD = "hotline-demo-2026"
+
+
+@pytest.fixture(scope="session")
+def seeded(engine: Engine) -> Engine:
+    """The session database with the demo centre (small customer count) committed once."""
+    from hotline.core.db import make_sessionmaker
+    from hotline.seed import already_seeded, seed
+
+    with make_sessionmaker(engine)() as session:
+        if not already_seeded(session):
+            seed(session, now=datetime.now(UTC), seed=7, customers=400)
+            session.commit()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def app(seeded: Engine, db_url: str):  # type: ignore[no-untyped-def]
+    from hotline.core.config import Settings
+    from hotline.main import create_app
+
+    return create_app(Settings(database_url=db_url, login_rate_per_minute=1000))
+
+
+@pytest.fixture(scope="session")
+def login(app):  # type: ignore[no-untyped-def]
+    """login("agent") -> a TestClient signed in with a bearer token (no CSRF needed)."""
+    from fastapi.testclient import TestClient
+
+    tokens: dict[str, str] = {}
+
+    def _login(username: str, password: str = DEMO_PASSWORD) -> TestClient:
+        client = TestClient(app, raise_server_exceptions=False)
+        if username not in tokens:
+            r = client.post("/api/auth/login", json={"username": username, "password": password})
+            assert r.status_code == 200, r.text
+            tokens[username] = r.json()["token"]
+        client.cookies.clear()
+        client.headers["Authorization"] = f"Bearer {tokens[username]}"
+        return client
+
+    return _login

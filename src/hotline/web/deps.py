@@ -111,4 +111,5 @@ def require(permission: str):  # type: ignore[no-untyped-def]
             raise Forbidden(permission=permission)
         return principal
 
+    guard.permission = permission  # type: ignore[attr-defined]  # read by the authorisation-matrix test
     return Depends(guard)
