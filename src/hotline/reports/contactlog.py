@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import date, datetime, tzinfo
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -89,7 +91,7 @@ def _number(v: str) -> float | None:
         x = float(v)
     except ValueError:
         raise ValueError(f"not a number: {v!r}") from None
-    if x != x or x in (float("inf"), float("-inf")) or x < 0:
+    if not math.isfinite(x) or x < 0:
         raise ValueError(f"must be a finite number >= 0: {v!r}")
     return x
 
@@ -259,7 +261,7 @@ def read_agent_states(source: Source) -> list[AgentStateSegment]:
         out.append(seg)
     for agent, items in spans.items():
         items.sort()
-        for (_, end, line_a), (start, _, line_b) in zip(items, items[1:], strict=False):
+        for (_, end, line_a), (start, _, line_b) in pairwise(items):
             if start < end:
                 raise ContactLogError(path, line_b, "started_at",
                                       f"agent {agent} overlaps the segment on line {line_a}")

@@ -22,7 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from itertools import pairwise
+from typing import Literal, Self
 
 from hotline.core.clock import LOCAL_TZ
 
@@ -334,7 +335,7 @@ class ContactCounts:
         else:
             self.fcr_7d_resolved -= 1
 
-    def __iadd__(self, other: ContactCounts) -> ContactCounts:
+    def __iadd__(self, other: ContactCounts) -> Self:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
@@ -419,7 +420,7 @@ class TimeCounts:
             key = reason or "other"
             self.not_ready_reason_s[key] = self.not_ready_reason_s.get(key, 0.0) + seconds
 
-    def __iadd__(self, other: TimeCounts) -> TimeCounts:
+    def __iadd__(self, other: TimeCounts) -> Self:
         for k, v in other.state_s.items():
             self.state_s[k] += v
         for k, v in other.not_ready_reason_s.items():
@@ -797,7 +798,7 @@ def _adherence(acts: Sequence[ScheduleActivity], segs: Sequence[AgentStateSegmen
     """local day -> (scheduled seconds, adherent seconds) for one agent."""
     plan = [(d, a, b, act) for s, e, act in _flatten_schedule(acts) for d, a, b in cal.split_at_midnight(s, e)]
     states = sorted((s for s in segs if s.ended_at > s.started_at), key=lambda s: s.started_at)
-    for prev, nxt in zip(states, states[1:], strict=False):
+    for prev, nxt in pairwise(states):
         if nxt.started_at < prev.ended_at:
             raise ValueError(f"overlapping state segments for agent {nxt.agent_id} at "
                              f"{nxt.started_at.isoformat()}")
