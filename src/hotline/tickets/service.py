@@ -250,9 +250,10 @@ def _suspensions(db_session: Session, step_id: int) -> tuple[Period, ...]:
     ).all())
 
 
-def _add_timers(db_session: Session, step: TicketStep, fired_levels: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+def _add_timers(db_session: Session, step: TicketStep, fired_levels: frozenset[int] = frozenset(),
+                new: bool = False) -> None:
     plan = rules.escalations(started_at=step.started_at, limit=timedelta(seconds=step.limit_seconds),
-                             mode=step.sla_mode, suspended=_suspensions(db_session, step.id))
+                             mode=step.sla_mode, suspended=() if new else _suspensions(db_session, step.id))
     step.due_at = plan[0].fire_at
     for d in plan:
         if d.level not in fired_levels:
@@ -272,7 +273,7 @@ def _start_step(db_session: Session, t: Ticket, kind: str, now: datetime, dept_i
                       limit_seconds=int(limit.total_seconds()), sla_mode=t.sla_mode)
     db_session.add(step)
     db_session.flush()
-    _add_timers(db_session, step)
+    _add_timers(db_session, step, new=True)
     return step
 
 
@@ -558,7 +559,7 @@ def do_resume(*, db_session: Session, principal: Principal, actor: audit.Actor, 
         fired = set(db_session.execute(select(TicketTimer.level).where(
             TicketTimer.step_id == step.id, TicketTimer.fired_at.is_not(None))).scalars())
         old_due = step.due_at
-        _add_timers(db_session, step, fired)
+        _add_timers(db_session, step, frozenset(fired))
         act.changes["due_at"] = [old_due.isoformat(), step.due_at.isoformat()]
     return _finish(db_session, act, actor=actor, now=now, action="resume", note=note)
 
