@@ -53,23 +53,51 @@ def make_contact() -> Callable[..., kpi.Contact]:
     answered (talk/hold/acw) or abandoned; arrival `ivr` seconds before queueing."""
     counter = iter(range(1, 1_000_000))
 
-    def make(*, at: float = 0, wait: float = 10, answered: bool = True, queue: str = "regular",
-             talk: float = 100, hold: float = 0, acw: float = 20, ivr: float = 10, base: datetime = BASE,
-             self_served: bool = False, **extra: Any) -> kpi.Contact:
+    def make(
+        *,
+        at: float = 0,
+        wait: float = 10,
+        answered: bool = True,
+        queue: str = "regular",
+        talk: float = 100,
+        hold: float = 0,
+        acw: float = 20,
+        ivr: float = 10,
+        base: datetime = BASE,
+        self_served: bool = False,
+        **extra: Any,
+    ) -> kpi.Contact:
         q = base + timedelta(seconds=at)
-        fields: dict[str, Any] = dict(
-            contact_id=f"C{next(counter):06d}", channel="voice", queue=queue, customer_id="",
-            customer_segment="regular", business_type="billing", arrived_at=q - timedelta(seconds=ivr))
+        fields: dict[str, Any] = {
+            "contact_id": f"C{next(counter):06d}",
+            "channel": "voice",
+            "queue": queue,
+            "customer_id": "",
+            "customer_segment": "regular",
+            "business_type": "billing",
+            "arrived_at": q - timedelta(seconds=ivr),
+        }
         if self_served:
-            fields |= dict(ended_at=q, outcome="self_served")
+            fields |= {"ended_at": q, "outcome": "self_served"}
         elif answered:
             a = q + timedelta(seconds=wait)
             te = a + timedelta(seconds=talk + hold)
-            fields |= dict(queued_at=q, answered_at=a, talk_end_at=te, hold_s=hold,
-                           acw_end_at=te + timedelta(seconds=acw), ended_at=te, agent_id="A1", team="T1")
+            fields |= {
+                "queued_at": q,
+                "answered_at": a,
+                "talk_end_at": te,
+                "hold_s": hold,
+                "acw_end_at": te + timedelta(seconds=acw),
+                "ended_at": te,
+                "agent_id": "A1",
+                "team": "T1",
+            }
         else:
-            fields |= dict(queued_at=q, abandoned_at=q + timedelta(seconds=wait),
-                           ended_at=q + timedelta(seconds=wait))
+            fields |= {
+                "queued_at": q,
+                "abandoned_at": q + timedelta(seconds=wait),
+                "ended_at": q + timedelta(seconds=wait),
+            }
         fields |= extra
         return kpi.Contact(**fields)
 

@@ -45,8 +45,10 @@ def actual() -> dict[str, Any]:
     return {
         "queue_day": _nested(queue_day),
         "queue_interval": _nested(kpi.queue_interval(contacts, targets)),
-        "centre_day": {d: f.as_dict() for d, f in
-                       kpi.centre_day(contacts, targets, states=states, schedule=schedule).items()},
+        "centre_day": {
+            d: f.as_dict()
+            for d, f in kpi.centre_day(contacts, targets, states=states, schedule=schedule).items()
+        },
         "agent_day": _nested(kpi.agent_day(contacts, states=states, schedule=schedule)),
         "team_day": _nested(kpi.team_day(contacts, states=states, schedule=schedule)),
         "compliance": {q: c.as_dict() for q, c in kpi.sl_compliance(queue_day).items()},
@@ -96,5 +98,5 @@ def test_tolerance_is_tight() -> None:
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared/ not beside the repository")
 def test_repo_copy_equals_shared_fixture() -> None:
     names = sorted(p.name for p in SHARED.iterdir())
-    match, mismatch, errors = filecmp.cmpfiles(SHARED, EXAMPLE, names, shallow=False)
+    _match, mismatch, errors = filecmp.cmpfiles(SHARED, EXAMPLE, names, shallow=False)
     assert (mismatch, errors) == ([], [])

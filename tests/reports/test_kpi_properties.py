@@ -4,6 +4,7 @@ literal second-by-second count, CSV round trip."""
 from __future__ import annotations
 
 import io
+import itertools
 import random
 from dataclasses import fields
 from datetime import date, datetime, timedelta
@@ -29,30 +30,44 @@ COUNT_FIELDS = [f.name for f in fields(kpi.ContactCounts)]
 @st.composite
 def contact_st(draw: st.DrawFn, i: int) -> kpi.Contact:
     # On a coarse grid so that repeats exactly 24 h / 7 d apart (inclusive windows) happen often.
-    arrived = START + timedelta(hours=6 * draw(st.integers(0, 32)), seconds=draw(st.sampled_from([0, 1, 7, 3599])))
+    arrived = START + timedelta(
+        hours=6 * draw(st.integers(0, 32)), seconds=draw(st.sampled_from([0, 1, 7, 3599]))
+    )
     kind = draw(st.sampled_from(["answered", "answered", "abandoned", "self_served"]))
     queue = draw(st.sampled_from(QUEUES))
-    base = dict(contact_id=f"K{i:05d}", channel=draw(st.sampled_from(["voice", "chat"])), queue=queue,
-                customer_id=draw(st.sampled_from(["", "C1", "C2", "C3"])), customer_segment="regular",
-                business_type=draw(st.sampled_from(["billing", "roaming"])), arrived_at=arrived)
+    base = {
+        "contact_id": f"K{i:05d}",
+        "channel": draw(st.sampled_from(["voice", "chat"])),
+        "queue": queue,
+        "customer_id": draw(st.sampled_from(["", "C1", "C2", "C3"])),
+        "customer_segment": "regular",
+        "business_type": draw(st.sampled_from(["billing", "roaming"])),
+        "arrived_at": arrived,
+    }
     if kind == "self_served":
         return kpi.Contact(**base, ended_at=arrived + timedelta(seconds=30), outcome="self_served")
     queued = arrived + timedelta(seconds=draw(st.integers(0, 40)))
     wait = timedelta(seconds=draw(st.integers(0, 45)))
     overflow = draw(st.sampled_from(["", "", *[q for q in QUEUES if q != queue]]))
-    extra: dict[str, object] = dict(queued_at=queued, overflowed_to_queue=overflow)
+    extra: dict[str, object] = {"queued_at": queued, "overflowed_to_queue": overflow}
     if kind == "answered":
         answered = queued + wait
         talk = draw(st.integers(0, 900))
         talk_end = answered + timedelta(seconds=talk)
         agent = draw(st.sampled_from(sorted(AGENTS)))
-        extra |= dict(answered_at=answered, talk_end_at=talk_end, hold_s=float(draw(st.integers(0, talk))),
-                      acw_end_at=talk_end + timedelta(seconds=draw(st.integers(0, 120))), ended_at=talk_end,
-                      agent_id=agent, team=AGENTS[agent],
-                      transferred_to_queue=draw(st.sampled_from(["", "", "complaint_expert"])),
-                      satisfaction=draw(st.none() | st.integers(1, 5)))
+        extra |= {
+            "answered_at": answered,
+            "talk_end_at": talk_end,
+            "hold_s": float(draw(st.integers(0, talk))),
+            "acw_end_at": talk_end + timedelta(seconds=draw(st.integers(0, 120))),
+            "ended_at": talk_end,
+            "agent_id": agent,
+            "team": AGENTS[agent],
+            "transferred_to_queue": draw(st.sampled_from(["", "", "complaint_expert"])),
+            "satisfaction": draw(st.none() | st.integers(1, 5)),
+        }
     else:
-        extra |= dict(abandoned_at=queued + wait, ended_at=queued + wait)
+        extra |= {"abandoned_at": queued + wait, "ended_at": queued + wait}
     return kpi.Contact(**base, **extra)
 
 
@@ -75,19 +90,31 @@ def test_bounds_and_identities(contacts: list[kpi.Contact]) -> None:
             assert c.offered == c.answered + c.abandoned
             assert c.abandoned == c.abandoned_in_threshold + c.abandoned_after_threshold
             assert c.short_abandoned <= c.abandoned_in_threshold  # S <= T in these targets
-            for name in ("service_level", "service_level_variant_b", "answer_rate", "abandonment_rate",
-                         "transfer_rate", "fcr_24h", "fcr_7d", "satisfaction_top2_share"):
+            for name in (
+                "service_level",
+                "service_level_variant_b",
+                "answer_rate",
+                "abandonment_rate",
+                "transfer_rate",
+                "fcr_24h",
+                "fcr_7d",
+                "satisfaction_top2_share",
+            ):
                 v = f[name]
                 assert v is None or 0 <= v <= 1, name
             if c.offered - c.short_abandoned:
                 assert c.answer_rate + c.abandonment_rate == pytest.approx(1)
             assert c.fcr_7d_resolved <= c.fcr_24h_resolved <= c.answered
-            assert f["met_target"] is (f["service_level"] is not None and f["service_level"] >= f["sl_target"])
+            assert f["met_target"] is (
+                f["service_level"] is not None and f["service_level"] >= f["sl_target"]
+            )
 
 
 @settings(max_examples=150, deadline=None)
 @given(contacts_st)
-def test_pooling_centre_is_the_sum_of_queues_and_days_the_sum_of_intervals(contacts: list[kpi.Contact]) -> None:
+def test_pooling_centre_is_the_sum_of_queues_and_days_the_sum_of_intervals(
+    contacts: list[kpi.Contact],
+) -> None:
     by_day = kpi.queue_day(contacts, TARGETS)
     centre = kpi.centre_day(contacts, TARGETS)
     assert set(centre) == {d for days in by_day.values() for d in days}
@@ -97,7 +124,9 @@ def test_pooling_centre_is_the_sum_of_queues_and_days_the_sum_of_intervals(conta
             total += days[day].contacts
         for name in COUNT_FIELDS:  # A_T, N, Bs ... each pooled once, each by its own queue's T and S
             assert getattr(f.contacts, name) == pytest.approx(getattr(total, name)), name
-        assert f["service_level"] == kpi.ratio(total.answered_in_threshold, total.offered - total.short_abandoned)
+        assert f["service_level"] == kpi.ratio(
+            total.answered_in_threshold, total.offered - total.short_abandoned
+        )
     for q, intervals in kpi.queue_interval(contacts, TARGETS, interval_minutes=15).items():
         for day, f in by_day[q].items():
             total = kpi.ContactCounts()
@@ -105,7 +134,8 @@ def test_pooling_centre_is_the_sum_of_queues_and_days_the_sum_of_intervals(conta
                 if key.startswith(day):
                     total += g.contacts
             assert [getattr(total, n) for n in COUNT_FIELDS] == pytest.approx(
-                [getattr(f.contacts, n) for n in COUNT_FIELDS])
+                [getattr(f.contacts, n) for n in COUNT_FIELDS]
+            )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,8 +163,17 @@ def test_live_accumulator_in_any_order_equals_batch(contacts: list[kpi.Contact],
 
 # --- agent time -----------------------------------------------------------------------------
 
-STATE_CHOICES = [("ready", ""), ("offered", ""), ("talking", ""), ("hold", ""), ("acw", ""),
-                 ("not_ready", "break"), ("not_ready", "training"), ("not_ready", "other"), ("logged_out", "")]
+STATE_CHOICES = [
+    ("ready", ""),
+    ("offered", ""),
+    ("talking", ""),
+    ("hold", ""),
+    ("acw", ""),
+    ("not_ready", "break"),
+    ("not_ready", "training"),
+    ("not_ready", "other"),
+    ("logged_out", ""),
+]
 T0 = datetime(2026, 3, 2, 23, 0, tzinfo=LOCAL_TZ)
 
 
@@ -143,24 +182,38 @@ def timeline_st(draw: st.DrawFn) -> tuple[list[kpi.AgentStateSegment], list[kpi.
     cuts = sorted(set(draw(st.lists(st.integers(1, 7199), max_size=12))))
     bounds = [0, *cuts, 7200]
     states = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         if draw(st.booleans()) or not states:  # leave some gaps with no state at all
             state, reason = draw(st.sampled_from(STATE_CHOICES))
-            states.append(kpi.AgentStateSegment("A1", "T1", state, reason, T0 + timedelta(seconds=a),
-                                                T0 + timedelta(seconds=b)))
+            states.append(
+                kpi.AgentStateSegment(
+                    "A1", "T1", state, reason, T0 + timedelta(seconds=a), T0 + timedelta(seconds=b)
+                )
+            )
     s0 = draw(st.integers(0, 3000))
     s1 = draw(st.integers(s0 + 1, 7200))
-    plan = [kpi.ScheduleActivity("A1", date(2026, 3, 2), "shift", T0 + timedelta(seconds=s0),
-                                 T0 + timedelta(seconds=s1))]
+    plan = [
+        kpi.ScheduleActivity(
+            "A1", date(2026, 3, 2), "shift", T0 + timedelta(seconds=s0), T0 + timedelta(seconds=s1)
+        )
+    ]
     inner_start = draw(st.integers(0, 7000))
     inner = draw(st.sampled_from(["break", "lunch", "training"]))
-    plan.append(kpi.ScheduleActivity("A1", date(2026, 3, 2), inner, T0 + timedelta(seconds=inner_start),
-                                     T0 + timedelta(seconds=inner_start + draw(st.integers(1, 200)))))
+    plan.append(
+        kpi.ScheduleActivity(
+            "A1",
+            date(2026, 3, 2),
+            inner,
+            T0 + timedelta(seconds=inner_start),
+            T0 + timedelta(seconds=inner_start + draw(st.integers(1, 200))),
+        )
+    )
     return states, plan
 
 
-def brute_force_adherence(states: list[kpi.AgentStateSegment], plan: list[kpi.ScheduleActivity]
-                          ) -> dict[str, tuple[int, int]]:
+def brute_force_adherence(
+    states: list[kpi.AgentStateSegment], plan: list[kpi.ScheduleActivity]
+) -> dict[str, tuple[int, int]]:
     """Literally second by second."""
     out: dict[str, list[int]] = {}
     for s in range(7200):

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from hotline.core.clock import LOCAL_TZ
 from hotline.reports import kpi
 
 TARGETS = {
@@ -51,8 +50,17 @@ def test_only_short_abandons_leave_ratios_undefined(make_contact) -> None:
     f = one_day([make_contact(wait=3, answered=False), make_contact(wait=5, answered=False)])
     d = f.as_dict()
     assert d["offered"] == 2 and d["short_abandoned"] == 2
-    for key in ("service_level", "answer_rate", "abandonment_rate", "asa_s", "aht_s", "transfer_rate",
-                "fcr_24h", "satisfaction_mean", "satisfaction_top2_share"):
+    for key in (
+        "service_level",
+        "answer_rate",
+        "abandonment_rate",
+        "asa_s",
+        "aht_s",
+        "transfer_rate",
+        "fcr_24h",
+        "satisfaction_mean",
+        "satisfaction_top2_share",
+    ):
         assert d[key] is None, key
     assert d["service_level_variant_b"] is None
     assert d["met_target"] is False
@@ -111,8 +119,12 @@ def test_satisfaction_over_answered_with_response(make_contact) -> None:
 
 
 def test_variant_b_excludes_abandons_within_t(make_contact) -> None:
-    cs = [make_contact(wait=10), make_contact(wait=30), make_contact(answered=False, wait=10),
-          make_contact(answered=False, wait=40)]
+    cs = [
+        make_contact(wait=10),
+        make_contact(wait=30),
+        make_contact(answered=False, wait=10),
+        make_contact(answered=False, wait=40),
+    ]
     d = one_day(cs).as_dict()
     assert d["service_level"] == pytest.approx(1 / 4)
     assert d["service_level_variant_b"] == pytest.approx(1 / 3)
@@ -124,11 +136,17 @@ def test_variant_b_excludes_abandons_within_t(make_contact) -> None:
 
 def test_overflow_counts_in_final_queue_with_its_own_threshold(make_contact) -> None:
     # 18 s wait: outside vip's 15 s but inside regular's 20 s; queued just before midnight.
-    c = make_contact(queue="vip", overflowed_to_queue="regular", wait=18,
-                     base=at("23:59:50"), outcome="overflowed")
+    c = make_contact(
+        queue="vip", overflowed_to_queue="regular", wait=18, base=at("23:59:50"), outcome="overflowed"
+    )
     rows = kpi.queue_day([c], TARGETS)
     reg, vip = rows["regular"][DAY], rows["vip"][DAY]
-    assert (reg["offered"], reg["answered_in_threshold"], reg["overflow_in"], reg["overflow_out"]) == (1, 1, 1, 0)
+    assert (reg["offered"], reg["answered_in_threshold"], reg["overflow_in"], reg["overflow_out"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
     assert (vip["offered"], vip["overflow_in"], vip["overflow_out"]) == (0, 0, 1)
     assert list(rows["regular"]) == [DAY]  # answered after midnight, counted on the day queued
     centre = kpi.centre_day([c], TARGETS)[DAY]
@@ -199,8 +217,15 @@ def test_agent_and_team_by_day_queued(make_contact) -> None:
 
 @pytest.mark.parametrize(
     ("gap", "resolved"),
-    [(0, (True, True)), (1, (False, False)), (86400, (False, False)), (86401, (True, False)),
-     (7 * 86400, (True, False)), (7 * 86400 + 1, (True, True)), (-60, (True, True))],
+    [
+        (0, (True, True)),
+        (1, (False, False)),
+        (86400, (False, False)),
+        (86401, (True, False)),
+        (7 * 86400, (True, False)),
+        (7 * 86400 + 1, (True, True)),
+        (-60, (True, True)),
+    ],
 )
 def test_fcr_windows_inclusive(make_contact, gap: int, resolved: tuple[bool, bool]) -> None:
     first = make_contact(customer_id="X")
@@ -210,8 +235,13 @@ def test_fcr_windows_inclusive(make_contact, gap: int, resolved: tuple[bool, boo
 
 def test_fcr_needs_same_customer_and_business_type(make_contact) -> None:
     first = make_contact(customer_id="X")
-    flags = kpi.fcr_flags([first, make_contact(customer_id="X", at=60, business_type="roaming"),
-                           make_contact(customer_id="Y", at=60)])
+    flags = kpi.fcr_flags(
+        [
+            first,
+            make_contact(customer_id="X", at=60, business_type="roaming"),
+            make_contact(customer_id="Y", at=60),
+        ]
+    )
     assert flags[first.contact_id] == (True, True)
     anon = make_contact(customer_id="")
     assert kpi.fcr_flags([anon, make_contact(customer_id="", at=60)])[anon.contact_id] == (True, True)
@@ -227,14 +257,25 @@ def test_fcr_repeat_by_self_service_in_another_channel(make_contact) -> None:
 # --- agent time -----------------------------------------------------------------------------
 
 
-def seg(state: str, start: str, end: str, reason: str = "", agent: str = "A1", team: str = "T1",
-        day: str = DAY, end_day: str | None = None) -> kpi.AgentStateSegment:
+def seg(
+    state: str,
+    start: str,
+    end: str,
+    reason: str = "",
+    agent: str = "A1",
+    team: str = "T1",
+    day: str = DAY,
+    end_day: str | None = None,
+) -> kpi.AgentStateSegment:
     return kpi.AgentStateSegment(agent, team, state, reason, at(start, day), at(end, end_day or day))
 
 
-def act(activity: str, start: str, end: str, agent: str = "A1", day: str = DAY,
-        end_day: str | None = None) -> kpi.ScheduleActivity:
-    return kpi.ScheduleActivity(agent, date.fromisoformat(day), activity, at(start, day), at(end, end_day or day))
+def act(
+    activity: str, start: str, end: str, agent: str = "A1", day: str = DAY, end_day: str | None = None
+) -> kpi.ScheduleActivity:
+    return kpi.ScheduleActivity(
+        agent, date.fromisoformat(day), activity, at(start, day), at(end, end_day or day)
+    )
 
 
 def test_state_segment_split_at_local_midnight() -> None:
@@ -252,9 +293,14 @@ def test_schedule_split_at_local_midnight() -> None:
 
 
 def test_occupancy_and_utilisation_from_state_time() -> None:
-    states = [seg("ready", "09:00:00", "09:10:00"), seg("talking", "09:10:00", "09:20:00"),
-              seg("hold", "09:20:00", "09:25:00"), seg("acw", "09:25:00", "09:30:00"),
-              seg("not_ready", "09:30:00", "09:50:00", "break"), seg("logged_out", "09:50:00", "10:00:00")]
+    states = [
+        seg("ready", "09:00:00", "09:10:00"),
+        seg("talking", "09:10:00", "09:20:00"),
+        seg("hold", "09:20:00", "09:25:00"),
+        seg("acw", "09:25:00", "09:30:00"),
+        seg("not_ready", "09:30:00", "09:50:00", "break"),
+        seg("logged_out", "09:50:00", "10:00:00"),
+    ]
     d = kpi.agent_day([], states=states)["A1"][DAY].as_dict()
     assert d["occupancy"] == pytest.approx(1200 / 1800)
     assert d["utilisation"] == pytest.approx(1200 / 3000)
@@ -263,18 +309,27 @@ def test_occupancy_and_utilisation_from_state_time() -> None:
 
 def test_call_running_into_a_break_is_out_of_adherence() -> None:
     plan = [act("shift", "09:00:00", "10:00:00"), act("break", "09:30:00", "09:45:00")]
-    states = [seg("talking", "09:00:00", "09:35:00"), seg("not_ready", "09:35:00", "09:45:00", "break"),
-              seg("ready", "09:45:00", "10:00:00")]
+    states = [
+        seg("talking", "09:00:00", "09:35:00"),
+        seg("not_ready", "09:35:00", "09:45:00", "break"),
+        seg("ready", "09:45:00", "10:00:00"),
+    ]
     t = kpi.agent_time(states, plan)["A1", DAY]
     assert (t.scheduled_s, t.adherent_s) == (3600, 3600 - 300)
 
 
 @pytest.mark.parametrize(
     ("activity", "state", "reason", "adherent"),
-    [("lunch", "not_ready", "break", True), ("lunch", "not_ready", "other", False),
-     ("training", "not_ready", "training", True), ("training", "not_ready", "break", False),
-     ("break", "ready", "", False), ("shift", "not_ready", "break", False), ("shift", "offered", "", True),
-     ("shift", "logged_out", "", False)],
+    [
+        ("lunch", "not_ready", "break", True),
+        ("lunch", "not_ready", "other", False),
+        ("training", "not_ready", "training", True),
+        ("training", "not_ready", "break", False),
+        ("break", "ready", "", False),
+        ("shift", "not_ready", "break", False),
+        ("shift", "offered", "", True),
+        ("shift", "logged_out", "", False),
+    ],
 )
 def test_adherence_rules(activity: str, state: str, reason: str, adherent: bool) -> None:
     plan = [act(activity, "09:00:00", "09:10:00")]
@@ -294,8 +349,11 @@ def test_overlapping_inner_activities_are_refused() -> None:
 
 
 def test_team_sums_seconds_then_divides() -> None:
-    states = [seg("talking", "09:00:00", "09:30:00", agent="A1"), seg("ready", "09:30:00", "10:00:00", agent="A1"),
-              seg("ready", "09:00:00", "11:00:00", agent="A2")]
+    states = [
+        seg("talking", "09:00:00", "09:30:00", agent="A1"),
+        seg("ready", "09:30:00", "10:00:00", agent="A1"),
+        seg("ready", "09:00:00", "11:00:00", agent="A2"),
+    ]
     d = kpi.team_day([], states=states)["T1"][DAY].as_dict()
     assert d["occupancy"] == pytest.approx(1800 / 10800)  # not the mean of 0.5 and 0.0
 
@@ -312,7 +370,9 @@ def _queue_days(met: int, total: int) -> dict[str, dict[str, kpi.Figures]]:
     return {"q": days}
 
 
-@pytest.mark.parametrize(("met", "total", "score"), [(17, 20, 2.0), (16, 20, 0.0), (20, 20, 2.0), (0, 31, 0.0)])
+@pytest.mark.parametrize(
+    ("met", "total", "score"), [(17, 20, 2.0), (16, 20, 0.0), (20, 20, 2.0), (0, 31, 0.0)]
+)
 def test_sl_compliance_threshold_is_inclusive(met: int, total: int, score: float) -> None:
     c = kpi.sl_compliance(_queue_days(met, total), full_marks=2.0)["q"]
     assert (len(c.days_met), c.days_in_period, c.compliance_score) == (met, total, score)

@@ -41,30 +41,95 @@ StatesOpt = Annotated[Path | None, typer.Option("--states", help=_("Agent-state 
 ScheduleOpt = Annotated[Path | None, typer.Option("--schedule", help=_("Schedule CSV file."), dir_okay=False)]
 TargetsOpt = Annotated[
     Path | None,
-    typer.Option("--targets", help=_("Queue targets CSV file (default: 80% in 20 s, short abandon 5 s)."),
-                 dir_okay=False),
+    typer.Option(
+        "--targets",
+        help=_("Queue targets CSV file (default: 80% in 20 s, short abandon 5 s)."),
+        dir_okay=False,
+    ),
 ]
-StartOpt = Annotated[str | None, typer.Option("--start", help=_("First local day of the period (YYYY-MM-DD)."))]
+StartOpt = Annotated[
+    str | None, typer.Option("--start", help=_("First local day of the period (YYYY-MM-DD)."))
+]
 EndOpt = Annotated[str | None, typer.Option("--end", help=_("Last local day of the period (YYYY-MM-DD)."))]
 JsonOpt = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]
 
 # Columns of the default table, per --by.
 _TABLE: dict[By, tuple[str, ...]] = {
-    By.queue_day: ("offered", "answered", "abandoned", "short_abandoned", "answered_in_threshold",
-                   "service_level", "answer_rate", "abandonment_rate", "asa_s", "aht_s", "fcr_24h",
-                   "met_target"),
-    By.queue_interval: ("offered", "answered", "abandoned", "short_abandoned", "answered_in_threshold",
-                        "service_level", "answer_rate", "asa_s", "aht_s"),
-    By.centre_day: ("offered", "answered", "abandoned", "service_level", "answer_rate", "asa_s", "aht_s",
-                    "fcr_24h", "satisfaction_mean", "occupancy", "utilisation", "adherence"),
-    By.agent_day: ("answered", "aht_s", "avg_talk_s", "transfer_rate", "fcr_24h", "satisfaction_mean",
-                   "occupancy", "utilisation", "adherence"),
-    By.team_day: ("answered", "aht_s", "transfer_rate", "fcr_24h", "satisfaction_mean", "occupancy",
-                  "utilisation", "adherence"),
+    By.queue_day: (
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "answered_in_threshold",
+        "service_level",
+        "answer_rate",
+        "abandonment_rate",
+        "asa_s",
+        "aht_s",
+        "fcr_24h",
+        "met_target",
+    ),
+    By.queue_interval: (
+        "offered",
+        "answered",
+        "abandoned",
+        "short_abandoned",
+        "answered_in_threshold",
+        "service_level",
+        "answer_rate",
+        "asa_s",
+        "aht_s",
+    ),
+    By.centre_day: (
+        "offered",
+        "answered",
+        "abandoned",
+        "service_level",
+        "answer_rate",
+        "asa_s",
+        "aht_s",
+        "fcr_24h",
+        "satisfaction_mean",
+        "occupancy",
+        "utilisation",
+        "adherence",
+    ),
+    By.agent_day: (
+        "answered",
+        "aht_s",
+        "avg_talk_s",
+        "transfer_rate",
+        "fcr_24h",
+        "satisfaction_mean",
+        "occupancy",
+        "utilisation",
+        "adherence",
+    ),
+    By.team_day: (
+        "answered",
+        "aht_s",
+        "transfer_rate",
+        "fcr_24h",
+        "satisfaction_mean",
+        "occupancy",
+        "utilisation",
+        "adherence",
+    ),
 }
-_SHARES = {"service_level", "service_level_variant_b", "answer_rate", "abandonment_rate", "transfer_rate",
-           "fcr_24h", "fcr_7d", "satisfaction_top2_share", "occupancy", "utilisation", "adherence",
-           "compliance_ratio"}
+_SHARES = {
+    "service_level",
+    "service_level_variant_b",
+    "answer_rate",
+    "abandonment_rate",
+    "transfer_rate",
+    "fcr_24h",
+    "fcr_7d",
+    "satisfaction_top2_share",
+    "occupancy",
+    "utilisation",
+    "adherence",
+    "compliance_ratio",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +141,8 @@ def _fail(exc: Exception, as_json: bool) -> typer.Exit:
     """Report a bad input file on stderr (JSON error object with --json) and exit with status 2."""
     if isinstance(exc, contactlog.ContactLogError):
         payload: dict[str, Any] = exc.to_dict() | {
-            "details": {"path": exc.path, "line": exc.line, "column": exc.column}}
+            "details": {"path": exc.path, "line": exc.line, "column": exc.column}
+        }
     else:
         payload = {"code": "invalid_input", "msg": str(exc), "details": {}}
     print(json.dumps(payload, ensure_ascii=False) if as_json else f"error: {payload['msg']}", file=sys.stderr)
@@ -109,8 +175,12 @@ def _cell(name: str, value: object) -> str:
     return str(value)
 
 
-def _print_table(title: str, key_names: tuple[str, ...], rows: list[tuple[tuple[str, ...], dict[str, Any]]],
-                 columns: tuple[str, ...]) -> None:
+def _print_table(
+    title: str,
+    key_names: tuple[str, ...],
+    rows: list[tuple[tuple[str, ...], dict[str, Any]]],
+    columns: tuple[str, ...],
+) -> None:
     console = Console(width=None if sys.stdout.isatty() else 240)
     table = Table(title=title)
     for k in key_names:
@@ -129,7 +199,9 @@ def kpi_command(
     schedule: ScheduleOpt = None,
     targets: TargetsOpt = None,
     by: Annotated[By, typer.Option("--by", help=_("Grouping of the figures."))] = By.queue_day,
-    interval: Annotated[int, typer.Option("--interval", help=_("Interval length in minutes (queue-interval)."))] = 30,
+    interval: Annotated[
+        int, typer.Option("--interval", help=_("Interval length in minutes (queue-interval)."))
+    ] = 30,
     start: StartOpt = None,
     end: EndOpt = None,
     as_json: JsonOpt = False,
@@ -148,11 +220,16 @@ def kpi_command(
         if by is By.queue_day:
             result = _nested(kpi.queue_day(log, tgt, period=period, default_target=default))
         elif by is By.queue_interval:
-            result = _nested(kpi.queue_interval(log, tgt, interval_minutes=interval, period=period,
-                                                default_target=default))
+            result = _nested(
+                kpi.queue_interval(log, tgt, interval_minutes=interval, period=period, default_target=default)
+            )
         elif by is By.centre_day:
-            result = {d: f.as_dict() for d, f in kpi.centre_day(
-                log, tgt, states=segs, schedule=plan, period=period, default_target=default).items()}
+            result = {
+                d: f.as_dict()
+                for d, f in kpi.centre_day(
+                    log, tgt, states=segs, schedule=plan, period=period, default_target=default
+                ).items()
+            }
         elif by is By.agent_day:
             result = _nested(kpi.agent_day(log, states=segs, schedule=plan, period=period))
         else:
@@ -166,8 +243,12 @@ def kpi_command(
         rows = [((d,), figs) for d, figs in result.items()]
         _print_table(by.value, ("day",), rows, _TABLE[by])
     else:
-        first = {By.queue_day: "queue", By.queue_interval: "queue", By.agent_day: "agent",
-                 By.team_day: "team"}[by]
+        first = {
+            By.queue_day: "queue",
+            By.queue_interval: "queue",
+            By.agent_day: "agent",
+            By.team_day: "team",
+        }[by]
         second = "interval" if by is By.queue_interval else "day"
         rows = [((k, p), figs) for k, per in result.items() for p, figs in per.items()]
         _print_table(by.value, (first, second), rows, _TABLE[by])
@@ -205,11 +286,17 @@ def scoring_command(
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
-    _print_table(_("Daily SL compliance"), ("queue",),
-                 [((q, ), c | {"days_met": len(c["days_met"])}) for q, c in compliance.items()],
-                 ("days_met", "days_in_period", "compliance_ratio", "compliance_score"))
+    _print_table(
+        _("Daily SL compliance"),
+        ("queue",),
+        [((q,), c | {"days_met": len(c["days_met"])}) for q, c in compliance.items()],
+        ("days_met", "days_in_period", "compliance_ratio", "compliance_score"),
+    )
     if "mystery_call" in result:
         m = result["mystery_call"]
-        _print_table(_("Mystery-call score"), ("province",),
-                     [((p,), {"score": s, "score_capped": m["score_capped"][p]}) for p, s in m["score"].items()],
-                     ("score", "score_capped"))
+        _print_table(
+            _("Mystery-call score"),
+            ("province",),
+            [((p,), {"score": s, "score_capped": m["score_capped"][p]}) for p, s in m["score"].items()],
+            ("score", "score_capped"),
+        )

@@ -135,26 +135,47 @@ _CONTACT_PARSERS: dict[str, Callable[[str], Any]] = {
     "contact_id": _required,
     "queue": _required,
     "arrived_at": _ts_required,
-    **{c: _ts for c in ("queued_at", "offered_at", "answered_at", "talk_end_at", "acw_end_at",
-                        "ended_at", "abandoned_at")},
+    **{
+        c: _ts
+        for c in (
+            "queued_at",
+            "offered_at",
+            "answered_at",
+            "talk_end_at",
+            "acw_end_at",
+            "ended_at",
+            "abandoned_at",
+        )
+    },
     "hold_s": _number,
     "outcome": _one_of(OUTCOMES, blank=True),
     "satisfaction": _int,
 }
 _STATE_PARSERS: dict[str, Callable[[str], Any]] = {
-    "agent_id": _required, "team": _text, "state": _one_of(STATES),
-    "reason": _one_of(NOT_READY_REASONS, blank=True), "started_at": _ts_required, "ended_at": _ts_required,
+    "agent_id": _required,
+    "team": _text,
+    "state": _one_of(STATES),
+    "reason": _one_of(NOT_READY_REASONS, blank=True),
+    "started_at": _ts_required,
+    "ended_at": _ts_required,
 }
 _SCHEDULE_PARSERS: dict[str, Callable[[str], Any]] = {
-    "agent_id": _required, "date": _date, "activity": _one_of(ACTIVITIES),
-    "start": _ts_required, "end": _ts_required,
+    "agent_id": _required,
+    "date": _date,
+    "activity": _one_of(ACTIVITIES),
+    "start": _ts_required,
+    "end": _ts_required,
 }
 _TARGET_PARSERS: dict[str, Callable[[str], Any]] = {
-    "queue": _required, "sl_threshold_s": _number_required, "sl_target": _number_required,
+    "queue": _required,
+    "sl_threshold_s": _number_required,
+    "sl_target": _number_required,
     "short_abandon_s": _number,
 }
 _PROVINCE_PARSERS: dict[str, Callable[[str], Any]] = {
-    "province": _required, "mystery_call_raw": _number_required, "calls_made": _int,
+    "province": _required,
+    "mystery_call_raw": _number_required,
+    "calls_made": _int,
 }
 
 
@@ -172,8 +193,12 @@ def _open(source: Source, mode: str) -> Iterator[tuple[IO[str], str]]:
         yield source, getattr(source, "name", "<stream>")
 
 
-def _rows(source: Source, columns: Sequence[str], parsers: dict[str, Callable[[str], Any]],
-          optional: Sequence[str] = ()) -> Iterator[tuple[str, int, dict[str, Any]]]:
+def _rows(
+    source: Source,
+    columns: Sequence[str],
+    parsers: dict[str, Callable[[str], Any]],
+    optional: Sequence[str] = (),
+) -> Iterator[tuple[str, int, dict[str, Any]]]:
     """Yield (path, line, parsed row); errors name the line and column."""
     with _open(source, "r") as (fh, path):
         reader = csv.DictReader(fh)
@@ -263,8 +288,9 @@ def read_agent_states(source: Source) -> list[AgentStateSegment]:
         items.sort()
         for (_, end, line_a), (start, _, line_b) in pairwise(items):
             if start < end:
-                raise ContactLogError(path, line_b, "started_at",
-                                      f"agent {agent} overlaps the segment on line {line_a}")
+                raise ContactLogError(
+                    path, line_b, "started_at", f"agent {agent} overlaps the segment on line {line_a}"
+                )
     return out
 
 

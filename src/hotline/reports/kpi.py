@@ -181,8 +181,16 @@ class Contact:
     def problems(self) -> list[tuple[str, str]]:
         """Inconsistencies as (column, message); empty when the row obeys KPI.md §1."""
         out: list[tuple[str, str]] = []
-        for name in ("arrived_at", "queued_at", "offered_at", "answered_at", "talk_end_at",
-                     "acw_end_at", "ended_at", "abandoned_at"):
+        for name in (
+            "arrived_at",
+            "queued_at",
+            "offered_at",
+            "answered_at",
+            "talk_end_at",
+            "acw_end_at",
+            "ended_at",
+            "abandoned_at",
+        ):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:
                 out.append((name, "timestamp needs a UTC offset"))
@@ -210,7 +218,9 @@ class Contact:
                 out.append(("talk_end_at", "required for an answered contact"))
             elif self.talk_end_at < self.answered_at:
                 out.append(("talk_end_at", "before answered_at"))
-            elif self.hold_s is not None and not 0 <= self.hold_s <= _seconds(self.answered_at, self.talk_end_at):
+            elif self.hold_s is not None and not 0 <= self.hold_s <= _seconds(
+                self.answered_at, self.talk_end_at
+            ):
                 out.append(("hold_s", "must lie inside [answered_at, talk_end_at]"))
             if self.acw_end_at is None:
                 out.append(("acw_end_at", "required for an answered contact"))
@@ -457,25 +467,78 @@ class TimeCounts:
 
 
 _QUEUE_KEYS = (
-    "offered", "answered", "abandoned", "short_abandoned", "answered_in_threshold",
-    "abandoned_in_threshold", "abandoned_after_threshold",
-    "service_level", "service_level_variant_b", "answer_rate", "abandonment_rate",
-    "asa_s", "aht_s", "avg_talk_s", "avg_hold_s", "avg_acw_s", "avg_abandon_wait_s",
-    "answered_wait_s", "abandoned_wait_s", "talk_sum_s", "hold_sum_s", "acw_sum_s", "handle_s",
-    "transferred", "transfer_rate", "overflow_in", "overflow_out", "self_served",
-    "fcr_24h", "fcr_7d", "fcr_24h_resolved", "fcr_7d_resolved",
-    "satisfaction_responses", "satisfaction_sum", "satisfaction_top2",
-    "satisfaction_mean", "satisfaction_top2_share",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "answered_in_threshold",
+    "abandoned_in_threshold",
+    "abandoned_after_threshold",
+    "service_level",
+    "service_level_variant_b",
+    "answer_rate",
+    "abandonment_rate",
+    "asa_s",
+    "aht_s",
+    "avg_talk_s",
+    "avg_hold_s",
+    "avg_acw_s",
+    "avg_abandon_wait_s",
+    "answered_wait_s",
+    "abandoned_wait_s",
+    "talk_sum_s",
+    "hold_sum_s",
+    "acw_sum_s",
+    "handle_s",
+    "transferred",
+    "transfer_rate",
+    "overflow_in",
+    "overflow_out",
+    "self_served",
+    "fcr_24h",
+    "fcr_7d",
+    "fcr_24h_resolved",
+    "fcr_7d_resolved",
+    "satisfaction_responses",
+    "satisfaction_sum",
+    "satisfaction_top2",
+    "satisfaction_mean",
+    "satisfaction_top2_share",
 )
 _ANSWERED_KEYS = (
-    "answered", "asa_s", "aht_s", "avg_talk_s", "avg_hold_s", "avg_acw_s",
-    "answered_wait_s", "talk_sum_s", "hold_sum_s", "acw_sum_s", "handle_s",
-    "transferred", "transfer_rate", "fcr_24h", "fcr_7d", "fcr_24h_resolved", "fcr_7d_resolved",
-    "satisfaction_responses", "satisfaction_sum", "satisfaction_top2",
-    "satisfaction_mean", "satisfaction_top2_share",
+    "answered",
+    "asa_s",
+    "aht_s",
+    "avg_talk_s",
+    "avg_hold_s",
+    "avg_acw_s",
+    "answered_wait_s",
+    "talk_sum_s",
+    "hold_sum_s",
+    "acw_sum_s",
+    "handle_s",
+    "transferred",
+    "transfer_rate",
+    "fcr_24h",
+    "fcr_7d",
+    "fcr_24h_resolved",
+    "fcr_7d_resolved",
+    "satisfaction_responses",
+    "satisfaction_sum",
+    "satisfaction_top2",
+    "satisfaction_mean",
+    "satisfaction_top2_share",
 )
-_TIME_KEYS = ("logged_in_s", "handling_time_s", "available_s", "scheduled_s", "adherent_s",
-              "occupancy", "utilisation", "adherence")
+_TIME_KEYS = (
+    "logged_in_s",
+    "handling_time_s",
+    "available_s",
+    "scheduled_s",
+    "adherent_s",
+    "occupancy",
+    "utilisation",
+    "adherence",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,9 +753,14 @@ class MissingTarget(KeyError):
 class _Tally:
     """Contact tallies per (scope, key, period), filled by `add`."""
 
-    def __init__(self, targets: Mapping[str, QueueTarget], default_target: QueueTarget | None,
-                 calendar: Calendar, scopes: frozenset[str] = _ALL_SCOPES,
-                 agent_teams: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        targets: Mapping[str, QueueTarget],
+        default_target: QueueTarget | None,
+        calendar: Calendar,
+        scopes: frozenset[str] = _ALL_SCOPES,
+        agent_teams: Mapping[str, str] | None = None,
+    ) -> None:
         self.targets = targets
         self.default_target = default_target
         self.cal = calendar
@@ -708,8 +776,12 @@ class _Tally:
     def target(self, queue: str) -> QueueTarget | None:
         t = self.targets.get(queue)
         if t is None and self.default_target is not None:
-            t = QueueTarget(queue, self.default_target.sl_threshold_s, self.default_target.sl_target,
-                            self.default_target.short_abandon_s)
+            t = QueueTarget(
+                queue,
+                self.default_target.sl_threshold_s,
+                self.default_target.sl_target,
+                self.default_target.short_abandon_s,
+            )
         return t
 
     def add(self, c: Contact, resolved: tuple[bool, bool]) -> list[ContactCounts]:
@@ -781,8 +853,10 @@ def _flatten_schedule(acts: Sequence[ScheduleActivity]) -> list[tuple[datetime, 
             break
         inner = [a for a, n in active.items() if n > 0 and a != "shift"]
         if len(inner) > 1:
-            raise ValueError(f"overlapping schedule activities {sorted(inner)} at {t.isoformat()} "
-                             f"for agent {acts[0].agent_id}")
+            raise ValueError(
+                f"overlapping schedule activities {sorted(inner)} at {t.isoformat()} "
+                f"for agent {acts[0].agent_id}"
+            )
         current = inner[0] if inner else ("shift" if active["shift"] > 0 else None)
         if current is not None:
             nxt = events[i][0]
@@ -793,15 +867,19 @@ def _flatten_schedule(acts: Sequence[ScheduleActivity]) -> list[tuple[datetime, 
     return out
 
 
-def _adherence(acts: Sequence[ScheduleActivity], segs: Sequence[AgentStateSegment],
-               cal: Calendar) -> dict[str, tuple[float, float]]:
+def _adherence(
+    acts: Sequence[ScheduleActivity], segs: Sequence[AgentStateSegment], cal: Calendar
+) -> dict[str, tuple[float, float]]:
     """local day -> (scheduled seconds, adherent seconds) for one agent."""
-    plan = [(d, a, b, act) for s, e, act in _flatten_schedule(acts) for d, a, b in cal.split_at_midnight(s, e)]
+    plan = [
+        (d, a, b, act) for s, e, act in _flatten_schedule(acts) for d, a, b in cal.split_at_midnight(s, e)
+    ]
     states = sorted((s for s in segs if s.ended_at > s.started_at), key=lambda s: s.started_at)
     for prev, nxt in pairwise(states):
         if nxt.started_at < prev.ended_at:
-            raise ValueError(f"overlapping state segments for agent {nxt.agent_id} at "
-                             f"{nxt.started_at.isoformat()}")
+            raise ValueError(
+                f"overlapping state segments for agent {nxt.agent_id} at {nxt.started_at.isoformat()}"
+            )
     out: dict[str, tuple[float, float]] = {}
     j = 0
     for day, a, b, act in plan:
@@ -820,8 +898,12 @@ def _adherence(acts: Sequence[ScheduleActivity], segs: Sequence[AgentStateSegmen
     return out
 
 
-def agent_time(states: Iterable[AgentStateSegment], schedule: Iterable[ScheduleActivity] = (), *,
-               calendar: Calendar | None = None) -> dict[tuple[str, str], TimeCounts]:
+def agent_time(
+    states: Iterable[AgentStateSegment],
+    schedule: Iterable[ScheduleActivity] = (),
+    *,
+    calendar: Calendar | None = None,
+) -> dict[tuple[str, str], TimeCounts]:
     """(agent, local day) -> state seconds, scheduled and adherent seconds, split at local midnight."""
     cal = calendar or Calendar()
     out: dict[tuple[str, str], TimeCounts] = defaultdict(TimeCounts)
@@ -841,8 +923,9 @@ def agent_time(states: Iterable[AgentStateSegment], schedule: Iterable[ScheduleA
     return dict(out)
 
 
-def _team_of(states: Iterable[AgentStateSegment], cal: Calendar,
-             agent_teams: Mapping[str, str] | None = None) -> dict[tuple[str, str], str]:
+def _team_of(
+    states: Iterable[AgentStateSegment], cal: Calendar, agent_teams: Mapping[str, str] | None = None
+) -> dict[tuple[str, str], str]:
     """(agent, day) -> team from the agent's first state segment that day; (agent, "*") -> fallback
     team (the explicit mapping, else the agent's first segment with a team)."""
     out: dict[tuple[str, str], str] = {}
@@ -854,9 +937,12 @@ def _team_of(states: Iterable[AgentStateSegment], cal: Calendar,
     return out
 
 
-def _group_time(states: Sequence[AgentStateSegment], schedule: Sequence[ScheduleActivity],
-                cal: Calendar, agent_teams: Mapping[str, str] | None = None) -> tuple[
-        dict[tuple[str, str], TimeCounts], dict[tuple[str, str], TimeCounts], dict[str, TimeCounts]]:
+def _group_time(
+    states: Sequence[AgentStateSegment],
+    schedule: Sequence[ScheduleActivity],
+    cal: Calendar,
+    agent_teams: Mapping[str, str] | None = None,
+) -> tuple[dict[tuple[str, str], TimeCounts], dict[tuple[str, str], TimeCounts], dict[str, TimeCounts]]:
     """Agent, team and centre time tallies per day (teams and centre sum seconds)."""
     per_agent = agent_time(states, schedule, calendar=cal)
     teams = _team_of(states, cal, agent_teams)
@@ -880,13 +966,15 @@ def _group_time(states: Sequence[AgentStateSegment], schedule: Sequence[Schedule
 # --------------------------------------------------------------------------------------------
 
 
-def _queue_rows(tally: _Tally, counts: Mapping[tuple[str, str], ContactCounts], periods: list[str]
-                ) -> dict[str, dict[str, Figures]]:
+def _queue_rows(
+    tally: _Tally, counts: Mapping[tuple[str, str], ContactCounts], periods: list[str]
+) -> dict[str, dict[str, Figures]]:
     out: dict[str, dict[str, Figures]] = {}
     for q in sorted(tally.queues):
         target = tally.target(q)
-        out[q] = {p: Figures("queue", q, p, counts.get((q, p)) or ContactCounts(), None, target)
-                  for p in periods}
+        out[q] = {
+            p: Figures("queue", q, p, counts.get((q, p)) or ContactCounts(), None, target) for p in periods
+        }
     return out
 
 
@@ -912,22 +1000,30 @@ def _in(period: Period | None, day: str) -> bool:
     return period is None or period[0].isoformat() <= day <= period[1].isoformat()
 
 
-def _centre_rows(tally: _Tally, centre_time: Mapping[str, TimeCounts], period: Period | None
-                 ) -> dict[str, Figures]:
+def _centre_rows(
+    tally: _Tally, centre_time: Mapping[str, TimeCounts], period: Period | None
+) -> dict[str, Figures]:
     span = period or _span([*tally.centre_day, *centre_time])
-    return {d: Figures("centre", "", d, tally.centre_day.get(d) or ContactCounts(),
-                       centre_time.get(d) or TimeCounts())
-            for d in (_days(span) if span else [])}
+    return {
+        d: Figures(
+            "centre", "", d, tally.centre_day.get(d) or ContactCounts(), centre_time.get(d) or TimeCounts()
+        )
+        for d in (_days(span) if span else [])
+    }
 
 
-def _keyed_rows(scope: Scope, counts: Mapping[tuple[str, str], ContactCounts],
-                times: Mapping[tuple[str, str], TimeCounts], period: Period | None
-                ) -> dict[str, dict[str, Figures]]:
+def _keyed_rows(
+    scope: Scope,
+    counts: Mapping[tuple[str, str], ContactCounts],
+    times: Mapping[tuple[str, str], TimeCounts],
+    period: Period | None,
+) -> dict[str, dict[str, Figures]]:
     out: dict[str, dict[str, Figures]] = {}
     for k, d in sorted({*counts, *times}):
         if _in(period, d):
-            out.setdefault(k, {})[d] = Figures(scope, k, d, counts.get((k, d)) or ContactCounts(),
-                                               times.get((k, d)) or TimeCounts())
+            out.setdefault(k, {})[d] = Figures(
+                scope, k, d, counts.get((k, d)) or ContactCounts(), times.get((k, d)) or TimeCounts()
+            )
     return out
 
 
@@ -936,9 +1032,14 @@ def _keyed_rows(scope: Scope, counts: Mapping[tuple[str, str], ContactCounts],
 # --------------------------------------------------------------------------------------------
 
 
-def _batch(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget] | None,
-           default_target: QueueTarget | None, cal: Calendar, scopes: frozenset[str],
-           agent_teams: Mapping[str, str] | None = None) -> _Tally:
+def _batch(
+    contacts: Iterable[Contact],
+    targets: Mapping[str, QueueTarget] | None,
+    default_target: QueueTarget | None,
+    cal: Calendar,
+    scopes: frozenset[str],
+    agent_teams: Mapping[str, str] | None = None,
+) -> _Tally:
     contacts = contacts if isinstance(contacts, Sequence) else list(contacts)
     flags = fcr_flags(contacts)
     tally = _Tally(targets or {}, default_target, cal, scopes, agent_teams)
@@ -947,19 +1048,30 @@ def _batch(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget] | Non
     return tally
 
 
-def queue_interval(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget], *,
-                   interval_minutes: int = 30, period: Period | None = None, fill: bool = False,
-                   default_target: QueueTarget | None = None, tz: tzinfo = LOCAL_TZ
-                   ) -> dict[str, dict[str, Figures]]:
+def queue_interval(
+    contacts: Iterable[Contact],
+    targets: Mapping[str, QueueTarget],
+    *,
+    interval_minutes: int = 30,
+    period: Period | None = None,
+    fill: bool = False,
+    default_target: QueueTarget | None = None,
+    tz: tzinfo = LOCAL_TZ,
+) -> dict[str, dict[str, Figures]]:
     """queue -> local interval start -> figures (only intervals with activity unless `fill`)."""
     cal = Calendar(interval_minutes, tz)
     tally = _batch(contacts, targets, default_target, cal, frozenset({"queue_interval"}))
     return _queue_interval_rows(tally, period, fill)
 
 
-def queue_day(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget], *,
-              period: Period | None = None, default_target: QueueTarget | None = None,
-              tz: tzinfo = LOCAL_TZ) -> dict[str, dict[str, Figures]]:
+def queue_day(
+    contacts: Iterable[Contact],
+    targets: Mapping[str, QueueTarget],
+    *,
+    period: Period | None = None,
+    default_target: QueueTarget | None = None,
+    tz: tzinfo = LOCAL_TZ,
+) -> dict[str, dict[str, Figures]]:
     """queue -> local day -> figures, for every queue (targets and data) and every day of the period.
 
     The period defaults to the first to the last day that has a contact; days without an offered
@@ -969,10 +1081,16 @@ def queue_day(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget], *
     return _queue_day_rows(tally, period)
 
 
-def centre_day(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget], *,
-               states: Sequence[AgentStateSegment] = (), schedule: Sequence[ScheduleActivity] = (),
-               period: Period | None = None, default_target: QueueTarget | None = None,
-               tz: tzinfo = LOCAL_TZ) -> dict[str, Figures]:
+def centre_day(
+    contacts: Iterable[Contact],
+    targets: Mapping[str, QueueTarget],
+    *,
+    states: Sequence[AgentStateSegment] = (),
+    schedule: Sequence[ScheduleActivity] = (),
+    period: Period | None = None,
+    default_target: QueueTarget | None = None,
+    tz: tzinfo = LOCAL_TZ,
+) -> dict[str, Figures]:
     """local day -> centre figures: every contact pooled once, each by its own queue's T and S."""
     cal = Calendar(30, tz)
     tally = _batch(contacts, targets, default_target, cal, frozenset({"centre_day"}))
@@ -980,10 +1098,15 @@ def centre_day(contacts: Iterable[Contact], targets: Mapping[str, QueueTarget], 
     return _centre_rows(tally, centre, period)
 
 
-def agent_day(contacts: Iterable[Contact], *, states: Sequence[AgentStateSegment] = (),
-              schedule: Sequence[ScheduleActivity] = (), period: Period | None = None,
-              targets: Mapping[str, QueueTarget] | None = None, tz: tzinfo = LOCAL_TZ
-              ) -> dict[str, dict[str, Figures]]:
+def agent_day(
+    contacts: Iterable[Contact],
+    *,
+    states: Sequence[AgentStateSegment] = (),
+    schedule: Sequence[ScheduleActivity] = (),
+    period: Period | None = None,
+    targets: Mapping[str, QueueTarget] | None = None,
+    tz: tzinfo = LOCAL_TZ,
+) -> dict[str, dict[str, Figures]]:
     """agent -> local day -> figures of the contacts the agent answered (by day of queued_at)
     and of the agent's time (split at local midnight)."""
     cal = Calendar(30, tz)
@@ -992,11 +1115,16 @@ def agent_day(contacts: Iterable[Contact], *, states: Sequence[AgentStateSegment
     return _keyed_rows("agent", tally.agent_day, per_agent, period)
 
 
-def team_day(contacts: Iterable[Contact], *, states: Sequence[AgentStateSegment] = (),
-             schedule: Sequence[ScheduleActivity] = (), period: Period | None = None,
-             targets: Mapping[str, QueueTarget] | None = None,
-             agent_teams: Mapping[str, str] | None = None, tz: tzinfo = LOCAL_TZ
-             ) -> dict[str, dict[str, Figures]]:
+def team_day(
+    contacts: Iterable[Contact],
+    *,
+    states: Sequence[AgentStateSegment] = (),
+    schedule: Sequence[ScheduleActivity] = (),
+    period: Period | None = None,
+    targets: Mapping[str, QueueTarget] | None = None,
+    agent_teams: Mapping[str, str] | None = None,
+    tz: tzinfo = LOCAL_TZ,
+) -> dict[str, dict[str, Figures]]:
     """team -> local day -> figures (teams sum counts and seconds, then divide).
 
     A contact counts in its `team` column (else `agent_teams[agent_id]`); state seconds in the
@@ -1021,9 +1149,15 @@ class KpiAccumulator:
     channels and overflow moves a contact between queues; `queue(name, period)` reads one queue.
     """
 
-    def __init__(self, targets: Mapping[str, QueueTarget], *, default_target: QueueTarget | None = None,
-                 interval_minutes: int = 30, tz: tzinfo = LOCAL_TZ,
-                 agent_teams: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        targets: Mapping[str, QueueTarget],
+        *,
+        default_target: QueueTarget | None = None,
+        interval_minutes: int = 30,
+        tz: tzinfo = LOCAL_TZ,
+        agent_teams: Mapping[str, str] | None = None,
+    ) -> None:
         self._cal = Calendar(interval_minutes, tz)
         self._agent_teams = dict(agent_teams or {})
         self._tally = _Tally(targets, default_target, self._cal, _ALL_SCOPES, self._agent_teams)
@@ -1057,7 +1191,9 @@ class KpiAccumulator:
     def queue_day(self, *, period: Period | None = None) -> dict[str, dict[str, Figures]]:
         return _queue_day_rows(self._tally, period)
 
-    def queue_interval(self, *, period: Period | None = None, fill: bool = False) -> dict[str, dict[str, Figures]]:
+    def queue_interval(
+        self, *, period: Period | None = None, fill: bool = False
+    ) -> dict[str, dict[str, Figures]]:
         return _queue_interval_rows(self._tally, period, fill)
 
     def centre_day(self, *, period: Period | None = None) -> dict[str, Figures]:
@@ -1103,12 +1239,20 @@ class Compliance:
     compliance_score: float | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"days_met": list(self.days_met), "days_in_period": self.days_in_period,
-                "compliance_ratio": self.compliance_ratio, "compliance_score": self.compliance_score}
+        return {
+            "days_met": list(self.days_met),
+            "days_in_period": self.days_in_period,
+            "compliance_ratio": self.compliance_ratio,
+            "compliance_score": self.compliance_score,
+        }
 
 
-def sl_compliance(queue_days: Mapping[str, Mapping[str, Figures]], *, ratio_needed: float = SL_COMPLIANCE_RATIO,
-                  full_marks: float = 1.0) -> dict[str, Compliance]:
+def sl_compliance(
+    queue_days: Mapping[str, Mapping[str, Figures]],
+    *,
+    ratio_needed: float = SL_COMPLIANCE_RATIO,
+    full_marks: float = 1.0,
+) -> dict[str, Compliance]:
     """Per queue: days met / days in the period (from `queue_day` rows); full marks when >= 0.85."""
     out: dict[str, Compliance] = {}
     for q, days in queue_days.items():
@@ -1129,8 +1273,12 @@ class MysteryCallScores:
     score_capped: dict[str, float | None]
 
     def as_dict(self) -> dict[str, object]:
-        return {"national_min": self.national_min, "national_mean": self.national_mean,
-                "score": self.score, "score_capped": self.score_capped}
+        return {
+            "national_min": self.national_min,
+            "national_mean": self.national_mean,
+            "score": self.score,
+            "score_capped": self.score_capped,
+        }
 
 
 def mystery_call_scores(results: Iterable[ProvinceResult], *, weight: float = 1.0) -> MysteryCallScores:
