@@ -169,3 +169,16 @@ def test_bad_options_are_usage_errors(run, args: tuple[str, ...]) -> None:
 
 def test_missing_file(run) -> None:
     run("kpi", "--contacts", "/nonexistent.csv", code=2)
+
+
+def test_every_cli_text_has_a_chinese_translation() -> None:
+    import re
+
+    from babel.messages.pofile import read_po
+
+    root = Path(cli.__file__).resolve().parents[1]
+    with (root / "locale" / "zh_CN" / "LC_MESSAGES" / "reports.po").open("rb") as fh:
+        translated = {m.id for m in read_po(fh) if m.id and m.string}
+    used = set(re.findall(r'_\("([^"]*)"\)', Path(cli.__file__).read_text()))
+    used |= {k for cols in cli._TABLE.values() for k in cols} | {"queue", "day", "agent", "team", "interval"}
+    assert used and used <= translated, used - translated

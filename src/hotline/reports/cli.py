@@ -192,7 +192,9 @@ def _print_table(
     console.print(table)
 
 
-@reports_app.command("kpi")
+@reports_app.command(
+    "kpi", help=_("KPI figures (docs/KPI.md) by queue x day or interval, centre, agent or team x day.")
+)
 def kpi_command(
     contacts: ContactsOpt,
     states: StatesOpt = None,
@@ -258,7 +260,10 @@ def _nested(rows: dict[str, dict[str, kpi.Figures]]) -> dict[str, Any]:
     return {k: {p: f.as_dict() for p, f in per.items()} for k, per in rows.items()}
 
 
-@reports_app.command("scoring")
+@reports_app.command(
+    "scoring",
+    help=_("Group scoring rules: daily SL compliance per queue and mystery-call score per province."),
+)
 def scoring_command(
     contacts: ContactsOpt,
     targets: Annotated[Path, typer.Option("--targets", help=_("Queue targets CSV file."), dir_okay=False)],
