@@ -137,7 +137,7 @@ def bench_creates(eng: Engine, world: tuple[Principal, int, int], n: int, thread
         lock = threading.Lock()
         per = n // threads
 
-        def worker() -> None:
+        def worker(fn=fn, per=per, lock=lock, lat=lat) -> None:  # type: ignore[no-untyped-def]
             mine = []
             for _ in range(per):
                 t0 = time.perf_counter()

@@ -73,7 +73,7 @@ class BusinessCalendar:
             prev = end
 
     @classmethod
-    def twenty_four_seven(cls) -> "BusinessCalendar":
+    def twenty_four_seven(cls) -> BusinessCalendar:
         """A calendar that is always open (SLA counted on the wall clock)."""
         return cls(hours=(), always_open=True)
 

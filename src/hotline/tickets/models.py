@@ -65,7 +65,7 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
-    contacts: Mapped[list["TicketContact"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+    contacts: Mapped[list[TicketContact]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

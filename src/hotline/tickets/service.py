@@ -23,8 +23,17 @@ from hotline.customers.models import Customer, CustomerNumber
 from hotline.org.models import OrgUnit
 from hotline.tickets import catalog, rules, schemas
 from hotline.tickets.models import (
-    SmsOutbox, Ticket, TicketCallback, TicketCategory, TicketContact, TicketHistory, TicketLink,
-    TicketNotification, TicketStep, TicketSuspension, TicketTimer,
+    SmsOutbox,
+    Ticket,
+    TicketCallback,
+    TicketCategory,
+    TicketContact,
+    TicketHistory,
+    TicketLink,
+    TicketNotification,
+    TicketStep,
+    TicketSuspension,
+    TicketTimer,
 )
 
 REPEAT_WINDOW = timedelta(days=30)
