@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import math
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from hotline.core.i18n import cli_text as _
 from hotline.wfm import erlang
+from hotline.wfm import forecast as forecast_mod
 
 wfm_app = typer.Typer(
     name="wfm",
@@ -30,6 +33,14 @@ class QueueModel(str, Enum):
 
 SlConvention = Enum("SlConvention", {c: c for c in erlang.SL_CONVENTIONS_A}, type=str)  # type: ignore[misc]
 DEFAULT_SL_CONVENTION = SlConvention("offered")
+
+
+class HolidayCalendar(str, Enum):
+    cn = "cn"
+    none = "none"
+
+
+DEFAULT_HOLIDAYS = HolidayCalendar.cn
 
 Model = Annotated[
     QueueModel,
@@ -319,3 +330,162 @@ def recruit_cmd(
             f"{m.label},{m.required:g},{m.hires},{m.headcount:.1f},{m.in_training:.1f},"
             f"{m.effective_fte:.1f},{m.leavers:.1f},{m.gap:.1f}"
         )
+
+
+# --------------------------------------------------------------------------------------------------
+# forecast
+
+
+def _parse_local(text: str, option: str, line: int) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise _bad(
+            option, _("line {line}: expected YYYY-MM-DD HH:MM, got {value!r}").format(line=line, value=text)
+        ) from None
+
+
+def _read_history(path: Path, interval_min: int) -> dict[str, list[tuple[datetime, float, float | None]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = set(reader.fieldnames or [])
+            if not {"interval_start", "calls"} <= fields:
+                raise _bad("--history", _("needs columns interval_start,calls (optional queue, aht_s)"))
+            by_queue: dict[str, list[tuple[datetime, float, float | None]]] = {}
+            for i, row in enumerate(reader, start=2):
+                ts = _parse_local(row["interval_start"], "--history", i)
+                if (ts.hour * 60 + ts.minute) % interval_min:
+                    raise _bad(
+                        "--history",
+                        _(
+                            "line {line}: {ts} is not on the {m}-minute grid; use a --interval-min the history divides"
+                        ).format(line=i, ts=row["interval_start"], m=interval_min),
+                    )
+                try:
+                    calls = float(row["calls"])
+                    aht = float(row["aht_s"]) if row.get("aht_s") not in (None, "") else None
+                except ValueError:
+                    raise _bad(
+                        "--history", _("line {line}: calls and aht_s must be numbers").format(line=i)
+                    ) from None
+                if (
+                    not math.isfinite(calls)
+                    or calls < 0
+                    or (aht is not None and (not math.isfinite(aht) or aht < 0))
+                ):
+                    raise _bad(
+                        "--history", _("line {line}: calls and aht_s must not be negative").format(line=i)
+                    )
+                by_queue.setdefault((row.get("queue") or "").strip(), []).append((ts, calls, aht))
+    except OSError as exc:
+        raise _bad("--history", str(exc)) from None
+    if not by_queue:
+        raise _bad("--history", _("has no rows"))
+    return by_queue
+
+
+def _read_events(path: Path) -> list[tuple[str, forecast_mod.Event]]:
+    events = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                start = _parse_local(row.get("start", ""), "--events", i)
+                end = _parse_local(row.get("end", ""), "--events", i)
+                factor = row.get("factor")
+                try:
+                    fac = float(factor) if factor not in (None, "") else None
+                except ValueError:
+                    raise _bad("--events", _("line {line}: factor must be a number").format(line=i)) from None
+                events.append(((row.get("queue") or "").strip(), forecast_mod.Event(start, end, fac)))
+    except OSError as exc:
+        raise _bad("--events", str(exc)) from None
+    return events
+
+
+@wfm_app.command("forecast", help=_("Forecast calls (and handle time) per interval from a history CSV."))
+def forecast_cmd(
+    history: Annotated[Path, typer.Option("--history", help=_("CSV: interval_start,calls[,queue,aht_s]."))],
+    horizon_days: Annotated[
+        int, typer.Option("--horizon-days", help=_("Days to forecast after the history."))
+    ],
+    out: Annotated[Path, typer.Option("--out", help=_("Output CSV file."))],
+    interval_min: Annotated[
+        int, typer.Option("--interval-min", help=_("Interval length in minutes (15 or 30)."))
+    ] = 30,
+    holidays: Annotated[
+        HolidayCalendar, typer.Option("--holidays", help=_("Public-holiday calendar: cn or none."))
+    ] = DEFAULT_HOLIDAYS,
+    events: Annotated[
+        Path | None, typer.Option("--events", help=_("CSV of marked periods: start,end[,factor,queue]."))
+    ] = None,
+    level: Annotated[float, typer.Option("--level", help=_("Prediction-interval level, e.g. 0.8."))] = 0.8,
+    as_json: Json = False,
+) -> None:
+    if horizon_days < 1 or horizon_days > 366:
+        raise _bad("--horizon-days", _("must be between 1 and 366"))
+    if interval_min <= 0 or 1440 % interval_min:
+        raise _bad("--interval-min", _("must divide a day, e.g. 15 or 30"))
+    _open_unit(level, "--level")
+    by_queue = _read_history(history, interval_min)
+    marked = _read_events(events) if events else []
+    has_queue = any(q for q in by_queue)
+    has_aht = any(r[2] is not None for rows in by_queue.values() for r in rows)
+    summary: dict[str, Any] = {}
+    out_rows: list[list[str]] = []
+    last_day = max(r[0] for rows in by_queue.values() for r in rows).date()
+    for queue, rows in _progress(sorted(by_queue.items()), as_json):
+        try:
+            hist = forecast_mod.history_from_rows(rows, interval_min, until=last_day)
+            result = forecast_mod.forecast(
+                hist,
+                horizon_days=horizon_days,
+                holidays=holidays.value,
+                events=[ev for q, ev in marked if q in ("", queue)],
+                level=level,
+            )
+        except ValueError as exc:
+            raise _bad("--history", f"{queue or 'history'}: {exc}") from None
+        for ts, calls, aht, lo, hi in result.rows():
+            line = [ts.strftime("%Y-%m-%d %H:%M"), f"{calls:.3f}"]
+            if has_queue:
+                line.append(queue)
+            if has_aht:
+                line.append("" if aht is None or not math.isfinite(aht) else f"{aht:.1f}")
+            out_rows.append([*line, f"{lo:.3f}", f"{hi:.3f}"])
+        summary[queue] = {
+            "method": result.method,
+            "backtest_wape": result.backtest_wape,
+            "intervals": int((~np.isnan(result.calls)).sum()),
+            "calls": float(np.nansum(result.calls)),
+            "calendar_covered": result.calendar_covered,
+        }
+    header = ["interval_start", "calls"] + (["queue"] if has_queue else []) + (["aht_s"] if has_aht else [])
+    try:
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([*header, "lo", "hi"])
+            writer.writerows(out_rows)
+    except OSError as exc:
+        raise _bad("--out", str(exc)) from None
+    data = {
+        "out": str(out),
+        "horizon_days": horizon_days,
+        "interval_min": interval_min,
+        "holidays": holidays.value,
+        "level": level,
+        "queues": summary if has_queue else None,
+        **({} if has_queue else summary[""]),
+    }
+    _emit({k: v for k, v in data.items() if v is not None}, as_json)
+
+
+def _progress(items: list, quiet: bool):  # type: ignore[no-untyped-def, type-arg]
+    """A rich progress bar on stderr for multi-queue runs."""
+    if quiet or len(items) < 2:
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import track
+
+    yield from track(items, description=_("Forecasting"), console=Console(stderr=True))

@@ -75,14 +75,17 @@ class History:
         return datetime(day.year, day.month, day.day) + timedelta(minutes=slot * self.interval_min)
 
 
-def history_from_rows(rows: Sequence[tuple[datetime, float, float | None]], interval_min: int) -> History:
-    """Put (interval_start, calls, aht_s|None) rows on the grid, summing finer intervals into coarser ones."""
+def history_from_rows(
+    rows: Sequence[tuple[datetime, float, float | None]], interval_min: int, *, until: date | None = None
+) -> History:
+    """Put (interval_start, calls, aht_s|None) rows on the grid, summing finer intervals into coarser ones;
+    days up to `until` without rows are unknown."""
     if interval_min <= 0 or 1440 % interval_min:
         raise ValueError(f"interval_min must divide a day (1440 minutes), got {interval_min}")
     if not rows:
         raise ValueError("history is empty")
     first = min(r[0] for r in rows).date()
-    last = max(r[0] for r in rows).date()
+    last = max(max(r[0] for r in rows).date(), until or first)
     n_days, slots = (last - first).days + 1, 1440 // interval_min
     calls = np.zeros((n_days, slots))
     seen = np.zeros((n_days, slots), dtype=bool)
