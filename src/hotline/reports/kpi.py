@@ -659,27 +659,26 @@ def fcr_flags(contacts: Iterable[Contact]) -> dict[str, tuple[bool, bool]]:
     0 < next.arrived_at - this.arrived_at <= W, in any channel and outcome. No end-of-data
     correction. Contacts without a customer id can neither repeat nor be repeated.
     """
-    contacts = list(contacts)
     arrivals: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for c in contacts:
-        k = _fcr_key(c)
-        if k is not None:
-            arrivals[k].append(_micros(c.arrived_at))
-    for ts in arrivals.values():
-        ts.sort()
+    answered: list[tuple[str, list[int], int]] = []
     out: dict[str, tuple[bool, bool]] = {}
-    w24, w7 = (w * 1_000_000 for _, w in FCR_WINDOWS_S)
     for c in contacts:
-        if c.answered_at is None:
+        if not c.customer_id:
+            if c.answered_at is not None:
+                out[c.contact_id] = (True, True)
             continue
-        k = _fcr_key(c)
-        if k is None:
-            out[c.contact_id] = (True, True)
-            continue
-        ts, t = arrivals[k], _micros(c.arrived_at)
+        ts, t = arrivals[c.customer_id, c.business_type], _micros(c.arrived_at)
+        ts.append(t)
+        if c.answered_at is not None:
+            answered.append((c.contact_id, ts, t))
+    for ts in arrivals.values():
+        if len(ts) > 1:
+            ts.sort()
+    w24, w7 = (w * 1_000_000 for _, w in FCR_WINDOWS_S)
+    for contact_id, ts, t in answered:
         i = bisect_right(ts, t)
         gap = ts[i] - t if i < len(ts) else None
-        out[c.contact_id] = (gap is None or gap > w24, gap is None or gap > w7)
+        out[contact_id] = (gap is None or gap > w24, gap is None or gap > w7)
     return out
 
 
