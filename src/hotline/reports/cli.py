@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -178,7 +179,7 @@ def _cell(name: str, value: object) -> str:
 def _print_table(
     title: str,
     key_names: tuple[str, ...],
-    rows: list[tuple[tuple[str, ...], dict[str, Any]]],
+    rows: Sequence[tuple[tuple[str, ...], Mapping[str, Any]]],
     columns: tuple[str, ...],
 ) -> None:
     console = Console(width=None if sys.stdout.isatty() else 240)
@@ -241,6 +242,7 @@ def kpi_command(
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
+    rows: list[tuple[tuple[str, ...], Mapping[str, Any]]]
     if by is By.centre_day:
         rows = [((d,), figs) for d, figs in result.items()]
         _print_table(by.value, ("day",), rows, _TABLE[by])

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from hotline.core.clock import LOCAL_TZ
 
@@ -1237,7 +1237,7 @@ class Compliance:
     compliance_ratio: float | None
     compliance_score: float | None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "days_met": list(self.days_met),
             "days_in_period": self.days_in_period,
@@ -1271,7 +1271,7 @@ class MysteryCallScores:
     score: dict[str, float | None]
     score_capped: dict[str, float | None]
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "national_min": self.national_min,
             "national_mean": self.national_mean,
