@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,8 +22,8 @@ from hotline.core.db import make_engine, make_sessionmaker
 from hotline.core.errors import HotlineError, NotAuthenticated
 from hotline.core.events import EventHub, make_hub
 from hotline.core.i18n import gettext
-from hotline.web.nav import mount_paths
 from hotline.web.middleware import BodyLimit, SecurityHeaders, install_log_scrubbing
+from hotline.web.nav import mount_paths
 from hotline.web.templating import STATIC_DIR, render, request_locale
 
 log = logging.getLogger("hotline")
@@ -49,17 +52,30 @@ def _wants_json(request: Request) -> bool:
         and request.headers.get("hx-request") != "true"
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the domains' background jobs (pollers, runtimes) while the server runs."""
+    tasks = [asyncio.create_task(job(app), name=getattr(job, "__name__", "job")) for job in app.state.background]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, hub: EventHub | None = None) -> FastAPI:
     """Build the application. The only place where parts are wired together."""
     settings = settings or Settings()
     app = FastAPI(title="Hotline", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json",
-                  redoc_url=None)
+                  redoc_url=None, lifespan=_lifespan)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
     app.state.clock = clock or SystemClock()
     app.state.hub = hub or make_hub(settings.redis_url)
+    app.state.sessionmaker = make_sessionmaker(engine, info={"hub": app.state.hub})
+    app.state.background = []  # async jobs (app) -> None that domains add in jobs.install(app)
     install_log_scrubbing()
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -41,11 +41,12 @@ def db_downgrade(target: Annotated[str, typer.Argument(help=_("Revision, e.g. ba
 def db_current(as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False) -> None:
     _settings, engine = settings_engine()
     cur, heads = migrate.current(engine), migrate.heads()  # type: ignore[arg-type]
+    ok = migrate.is_up_to_date(engine)  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps({"current": sorted(cur), "heads": sorted(heads), "up_to_date": cur == heads}))
+        typer.echo(json.dumps({"current": sorted(cur), "heads": sorted(heads), "up_to_date": ok}))
     else:
         typer.echo(", ".join(sorted(cur)) or "base")
-        typer.echo(_("Up to date") if cur == heads else _("Pending migrations: run `hotline db upgrade`"))
+        typer.echo(_("Up to date") if ok else _("Pending migrations: run `hotline db upgrade`"))
 
 
 @audit_app.command("verify", help=_("Recompute the audit log's hash chain and report tampering."))

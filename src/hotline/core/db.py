@@ -72,8 +72,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions for an engine; `info` (e.g. the event hub) is given to every session."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info or {})
 
 
 @contextmanager

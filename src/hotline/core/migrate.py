@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -40,9 +41,21 @@ def current(engine: Engine) -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def heads() -> set[str]:
-    from alembic.script import ScriptDirectory
-
+def _script() -> ScriptDirectory:
     cfg = Config()
     cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    return set(ScriptDirectory.from_config(cfg).get_heads())
+    return ScriptDirectory.from_config(cfg)
+
+
+def heads() -> set[str]:
+    """The newest revision of every branch."""
+    return set(_script().get_heads())
+
+
+def is_up_to_date(engine: Engine) -> bool:
+    """Every head is applied: the database's revisions and their ancestors (dependencies too) cover them.
+
+    (A branch head that another branch depends on is not stored in alembic_version once that branch moves on.)"""
+    script = _script()
+    applied = {rev.revision for rev in script.iterate_revisions(tuple(current(engine)), "base")}
+    return heads() <= applied

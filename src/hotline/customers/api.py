@@ -11,7 +11,7 @@ from hotline.core.idempotency import run_once
 from hotline.customers import schemas
 from hotline.customers import service as customer_service
 from hotline.customers.bss import make_bss
-from hotline.web.deps import AppClock, AppSettings, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import AppClock, AppSettings, CurrentPrincipal, DbSession, IdPath, RequestActor, require
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 
@@ -26,14 +26,14 @@ def search(db: DbSession, principal: CurrentPrincipal,
 
 
 @router.get("/{customer_id}", response_model=schemas.Customer360, dependencies=[require("customers.read")])
-def get_360(customer_id: int, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> schemas.Customer360:
+def get_360(customer_id: IdPath, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> schemas.Customer360:
     """The customer 360 view (masked)."""
     customer = customer_service.get(db_session=db, principal=principal, customer_id=customer_id)
     return customer_service.view_360(db_session=db, principal=principal, customer=customer, now=clock.now())
 
 
 @router.post("/{customer_id}/reveal", dependencies=[require("customers.read")])
-def reveal(customer_id: int, data: schemas.RevealIn, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def reveal(customer_id: IdPath, data: schemas.RevealIn, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
            actor: RequestActor) -> dict[str, str]:
     """Reveal one full number, with a reason (audited)."""
     value = customer_service.reveal(db_session=db, principal=principal, actor=actor, now=clock.now(),
@@ -42,7 +42,7 @@ def reveal(customer_id: int, data: schemas.RevealIn, db: DbSession, principal: C
 
 
 @router.post("/{customer_id}/verify", dependencies=[require("customers.verify")])
-def verify(customer_id: int, data: schemas.VerifyIn, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def verify(customer_id: IdPath, data: schemas.VerifyIn, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
            actor: RequestActor, settings: AppSettings) -> dict[str, str]:
     """Check the customer's service password: ok, must_change, wrong or locked."""
     result = customer_service.verify(db_session=db, principal=principal, actor=actor, now=clock.now(),
@@ -52,7 +52,7 @@ def verify(customer_id: int, data: schemas.VerifyIn, db: DbSession, principal: C
 
 
 @router.post("/{customer_id}/service-password", dependencies=[require("customers.verify")])
-def change_service_password(customer_id: int, data: schemas.PasswordChangeIn, db: DbSession,
+def change_service_password(customer_id: IdPath, data: schemas.PasswordChangeIn, db: DbSession,
                             principal: CurrentPrincipal, clock: AppClock, actor: RequestActor) -> dict[str, str]:
     """The customer changes the service password (initial passwords must be changed before handling)."""
     return {"result": customer_service.change_service_password(
@@ -60,7 +60,7 @@ def change_service_password(customer_id: int, data: schemas.PasswordChangeIn, db
 
 
 @router.post("/{customer_id}/bss", response_model=schemas.BssOut, dependencies=[require("bss.execute")])
-def bss_operation(customer_id: int, data: schemas.BssIn, request: Request, db: DbSession,
+def bss_operation(customer_id: IdPath, data: schemas.BssIn, request: Request, db: DbSession,
                   principal: CurrentPrincipal, clock: AppClock, actor: RequestActor, settings: AppSettings,
                   idempotency_key: Annotated[str | None, Header(max_length=128)] = None) -> JSONResponse:
     """Run a BSS operation; retry safely with an Idempotency-Key. A refused operation answers 409 and is kept."""

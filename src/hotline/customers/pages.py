@@ -12,7 +12,7 @@ from hotline.customers import schemas
 from hotline.customers import service as customer_service
 from hotline.customers.bss import make_bss
 from hotline.customers.models import Package
-from hotline.web.deps import AppClock, AppSettings, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import AppClock, AppSettings, CurrentPrincipal, DbSession, IdPath, RequestActor, require
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[require("customers.read")])
@@ -25,7 +25,7 @@ def search_page(request: Request, db: DbSession, principal: CurrentPrincipal, q:
                   {"q": q, "rows": [customer_service.summary(c) for c in rows]})
 
 
-def _panel(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock, customer_id: int,
+def _panel(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock, customer_id: IdPath,
            message: str = "", error: str = "", revealed: dict[str, str] | None = None,
            status_code: int = 200) -> Response:
     customer = customer_service.get(db_session=db, principal=principal, customer_id=customer_id)
@@ -41,7 +41,7 @@ def _panel(request: Request, db: DbSession, principal: CurrentPrincipal, clock: 
 
 
 @router.get("/customers/{customer_id}")
-def view_page(customer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def view_page(customer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal,
               clock: AppClock) -> Response:
     return _panel(request, db, principal, clock, customer_id)
 
@@ -52,7 +52,7 @@ RESULT_TEXT = {"ok": "Identity verified", "must_change": "Correct, but the initi
 
 
 @router.post("/customers/{customer_id}/verify")
-def verify_action(customer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def verify_action(customer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                   actor: RequestActor, settings: AppSettings, password: str = Form("")) -> Response:
     try:
         data = schemas.VerifyIn(password=password)
@@ -67,7 +67,7 @@ def verify_action(customer_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.post("/customers/{customer_id}/service-password")
-def password_action(customer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def password_action(customer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                     actor: RequestActor, old_password: str = Form(""), new_password: str = Form("")) -> Response:
     try:
         data = schemas.PasswordChangeIn(old_password=old_password, new_password=new_password)
@@ -82,7 +82,7 @@ def password_action(customer_id: int, request: Request, db: DbSession, principal
 
 
 @router.post("/customers/{customer_id}/bss")
-def bss_action(customer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def bss_action(customer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                actor: RequestActor, settings: AppSettings, operation: str = Form(""), package_code: str = Form(""),
                when: str = Form("now"), sp_code: str = Form(""), enabled: str = Form("")) -> Response:
     try:
@@ -100,7 +100,7 @@ def bss_action(customer_id: int, request: Request, db: DbSession, principal: Cur
 
 
 @router.post("/customers/{customer_id}/reveal")
-def reveal_action(customer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def reveal_action(customer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                   actor: RequestActor, field: str = Form("number"), reason: str = Form("")) -> Response:
     try:
         data = schemas.RevealIn(field=field, reason=reason)

@@ -16,10 +16,21 @@ from hotline.core.errors import Forbidden, InvalidInput
 from hotline.core.security import hash_password, mask_id_number, mask_phone, verify_password
 from hotline.customers import schemas
 from hotline.customers.bss import BssAdapter
-from hotline.customers.errors import (BssRefused, CustomerNotFound, InitialPassword, PasswordLocked,
-                                      VerificationRequired)
-from hotline.customers.models import (BssOperation, Customer, CustomerNumber, SpSubscription, Subscription,
-                                      Verification)
+from hotline.customers.errors import (
+    BssRefused,
+    CustomerNotFound,
+    InitialPassword,
+    PasswordLocked,
+    VerificationRequired,
+)
+from hotline.customers.models import (
+    BssOperation,
+    Customer,
+    CustomerNumber,
+    SpSubscription,
+    Subscription,
+    Verification,
+)
 
 VERIFIED_FOR = timedelta(minutes=30)
 NO_VERIFICATION_NEEDED = {"balance"}
@@ -123,9 +134,9 @@ def view_360(*, db_session: Session, principal: Principal, customer: Customer, n
         ring_back_tone=customer.ring_back_tone, package=pkg(current), pending_package=pkg(pending), bills=bills,
         sp_subscriptions=[{"sp_code": s.sp_code, "name": s.name, "monthly_fee_cents": s.monthly_fee_cents,
                            "active": s.active} for s in sps],
-        operations=[{"id": o.id, "operation": o.operation, "ok": o.ok, "message": o.message, "at": o.at.isoformat(),
+        operations=[{"id": o.id, "operation": o.operation, "ok": o.ok, "message": o.message, "at": o.at,
                      "channel": o.channel} for o in ops],
-        verifications=[{"result": v.result, "at": v.at.isoformat(), "channel": v.channel} for v in checks],
+        verifications=[{"result": v.result, "at": v.at, "channel": v.channel} for v in checks],
         contacts=_domain_panel("contacts", "history_for_customer", db_session=db_session, principal=principal,
                                customer_id=customer.id),
         work_orders=_domain_panel("tickets", "open_for_customer", db_session=db_session, principal=principal,

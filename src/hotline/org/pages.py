@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -10,7 +12,7 @@ from hotline.core.auth import ROLE_NAMES
 from hotline.core.errors import HotlineError
 from hotline.org import schemas
 from hotline.org import service as org_service
-from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import MAX_ID, AppClock, CurrentPrincipal, DbSession, IdPath, RequestActor, require
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +27,8 @@ def org_tree(request: Request, db: DbSession, principal: CurrentPrincipal) -> Re
 
 @router.get("/users", dependencies=[require("users.read")])
 def users_page(request: Request, db: DbSession, principal: CurrentPrincipal, q: str = "", role: str = "",
-               unit_id: int | None = None, page: int = 1) -> Response:
+               unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+               page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
     page = max(page, 1)
     rows, total = org_service.list_users(db_session=db, principal=principal, q=q[:40], role=role[:32],
                                          unit_id=unit_id, limit=50, offset=(page - 1) * 50)
@@ -43,14 +46,14 @@ def _user_page(request: Request, db: DbSession, principal: CurrentPrincipal, use
 
 
 @router.get("/users/{user_id}", dependencies=[require("users.read")])
-def user_page(user_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+def user_page(user_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
     return _user_page(request, db, principal, user_id)
 
 
 @router.post("/users/{user_id}", dependencies=[require("users.manage")])
-async def user_update(user_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+async def user_update(user_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                       actor: RequestActor, version: int = Form(...), display_name: str = Form(""),
-                      unit_id: int = Form(...), tier: str = Form(""), star_level: int = Form(1),
+                      unit_id: int = Form(..., ge=1, le=MAX_ID), tier: str = Form(""), star_level: int = Form(1),
                       cert_level: int = Form(1), career_stage: str = Form("new"), career_track: str = Form(""),
                       skills: str = Form(""), active: str = Form("")) -> Response:
     form = await request.form()

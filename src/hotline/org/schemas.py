@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.core.auth import ROLE_NAMES
+
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 def check_roles(roles: list[str] | None) -> list[str] | None:
@@ -32,7 +36,7 @@ class UnitCreate(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")
     name: str = Field(min_length=1, max_length=80)
     name_en: str = Field("", max_length=80)
-    parent_id: int
+    parent_id: DbId
 
 
 class SkillIn(BaseModel):
@@ -61,7 +65,7 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=40)
     password: str = Field(min_length=8, max_length=200)
-    unit_id: int
+    unit_id: DbId
     roles: list[str] = Field(min_length=1)
     skills: list[SkillIn] = []
     tier: str = Field("", max_length=16)
@@ -76,9 +80,9 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     _roles = field_validator("roles")(lambda v: check_roles(v))
 
-    version: int
+    version: int = Field(ge=0, le=2_147_483_647)
     display_name: str | None = Field(None, min_length=1, max_length=40)
-    unit_id: int | None = None
+    unit_id: DbId | None = None
     roles: list[str] | None = None
     skills: list[SkillIn] | None = None
     tier: str | None = Field(None, max_length=16)

@@ -4,11 +4,13 @@ server processes sweeping at once. Time comes from the injected clock."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -109,3 +111,19 @@ def run_forever(*, factory: sessionmaker[Session], clock: Clock, interval: float
     while not stop():
         sweep(factory=factory, clock=clock)
         pause(interval)
+
+
+def install(app: Any) -> None:
+    """Run the SLA poller inside every server process (several may run at once: claims are exclusive)."""
+
+    async def sla_poller(app: Any) -> None:
+        import asyncio
+
+        while True:
+            try:
+                await asyncio.to_thread(sweep, factory=app.state.sessionmaker, clock=app.state.clock)
+            except Exception:  # keep polling; the error is logged, timers stay due
+                logging.getLogger("hotline.tickets").exception("SLA sweep failed")
+            await asyncio.sleep(5)
+
+    app.state.background.append(sla_poller)

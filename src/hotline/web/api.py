@@ -13,8 +13,17 @@ from hotline.core.auth import visible_prefix
 from hotline.core.models import AuditEntry
 from hotline.org import schemas as org_schemas
 from hotline.org import service as org_service
-from hotline.web.deps import (SESSION_COOKIE, AppClock, AppSettings, CurrentPrincipal, CurrentUser, DbSession,
-                              RequestActor, client_ip, require)
+from hotline.web.deps import (
+    SESSION_COOKIE,
+    AppClock,
+    AppSettings,
+    CurrentPrincipal,
+    CurrentUser,
+    DbSession,
+    RequestActor,
+    client_ip,
+    require,
+)
 
 router = APIRouter(prefix="/api", tags=["auth"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from hotline.core.audit import Actor
@@ -16,6 +16,9 @@ from hotline.core.errors import Forbidden, NotAuthenticated
 from hotline.org import service as org_service
 from hotline.org.models import User
 
+MAX_ID = 2_147_483_647  # ids are 32-bit on PostgreSQL; larger ones can only be "not found"
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
 SESSION_COOKIE = "hl_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -24,7 +27,6 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 def get_db(request: Request) -> Iterator[Session]:
     """A session for one request: committed when the route returns (before the response is sent)."""
     session = request.app.state.sessionmaker()
-    session.info["hub"] = request.app.state.hub
     try:
         yield session
         session.commit()

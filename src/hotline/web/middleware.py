@@ -85,21 +85,32 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class ScrubFilter(logging.Filter):
-    """Masks phone and ID numbers in every log record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(str(record.msg))
-        if isinstance(record.args, tuple):
-            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: scrub(v) if isinstance(v, str) else v for k, v in record.args.items()}
-        return True
+def _scrub_arg(value: Any) -> Any:
+    """Numbers stay numbers (for %d); anything else whose text holds a personal number becomes masked text."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    masked = scrub(text)
+    return value if masked == text else masked
 
 
-def install_log_scrubbing(*loggers: Any) -> None:
-    flt = ScrubFilter()
-    for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "hotline", *loggers):
-        logging.getLogger(name).addFilter(flt)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(flt)
+def _scrub_record(record: logging.LogRecord) -> logging.LogRecord:
+    record.msg = scrub(str(record.msg))
+    if isinstance(record.args, tuple):
+        record.args = tuple(_scrub_arg(a) for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: _scrub_arg(v) for k, v in record.args.items()}
+    return record
+
+
+def install_log_scrubbing() -> None:
+    """Mask phone and ID numbers in every log record of the process, whichever logger writes it."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "scrubs", False):
+        return
+
+    def scrubbing_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return _scrub_record(factory(*args, **kwargs))
+
+    scrubbing_factory.scrubs = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(scrubbing_factory)
