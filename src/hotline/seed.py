@@ -4,6 +4,7 @@ Everything numeric that comes from the seed case studies lives in data/demo_cent
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,10 +173,26 @@ def seed(session: Session, *, now: datetime, seed: int = 7, customers: int | Non
                         by_brand=by_brand, pin_hash=pin_hash, report=report)
         result.customers += n_customers
     _sync_sequences(session, ("users", "customers"))
+    _seed_domains(session, now=now, cfg=cfg)
     audit.record(session, actor=audit.SYSTEM, at=now, action="demo.seed", target_type="deployment",
                  detail={"seed": seed, "provinces": result.provinces, "users": result.users,
                          "customers": result.customers})
     return result
+
+
+def _seed_domains(session: Session, *, now: datetime, cfg: dict[str, Any]) -> None:
+    """Each domain may seed its own demo data: `<domain>.service.seed_demo(db_session=, now=, config=)`."""
+    from hotline import DOMAINS
+
+    for domain in DOMAINS:
+        try:
+            service = importlib.import_module(f"hotline.{domain}.service")
+        except ModuleNotFoundError as exc:
+            if exc.name in (f"hotline.{domain}.service", f"hotline.{domain}"):
+                continue
+            raise
+        if hasattr(service, "seed_demo"):
+            service.seed_demo(db_session=session, now=now, config=cfg)
 
 
 def _sync_sequences(session: Session, tables: tuple[str, ...]) -> None:

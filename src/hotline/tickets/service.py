@@ -80,6 +80,11 @@ def _sms(db_session: Session, sms: SmsGateway | None, t: Ticket, template: str, 
 
 
 # ---------------------------------------------------------------- categories
+def seed_demo(*, db_session: Session, now: datetime, config: dict[str, Any]) -> None:
+    """Demo data for work orders: the classification trees."""
+    seed_categories(db_session=db_session)
+
+
 def seed_categories(*, db_session: Session) -> int:
     """Insert the seed classification trees where missing (idempotent); returns rows added."""
     added = 0
