@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core.clock import ManualClock
 from hotline.knowledge import index, service
-from hotline.knowledge.ranking import Candidate, Context, rank
+from hotline.knowledge.ranking import Candidate, Context, rank, tokens
 from hotline.knowledge.analysis import default_analyzer
 
 # query → the article that must come first (colloquial, typos, traditional, pinyin, abbreviations, short)
@@ -65,8 +65,7 @@ def test_freshness_and_usage_break_near_ties(clock: ManualClock) -> None:
     from datetime import timedelta
 
     q = default_analyzer().query("话费")
-    fields = {"title": frozenset({"话费"}), "question": frozenset(), "keywords": frozenset(),
-              "body": frozenset(), "alt": frozenset()}
+    fields = {"title": tokens("话费"), "question": tokens(), "keywords": tokens(), "body": tokens(), "alt": tokens()}
     old = Candidate(1, "a-old", "话费", fields, published_at=clock.now() - timedelta(days=900))
     new = Candidate(2, "b-new", "话费", fields, published_at=clock.now())
     liked = Candidate(3, "c-liked", "话费", fields, published_at=clock.now() - timedelta(days=900),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from hotline.core.db import UTCDateTime
@@ -25,10 +25,11 @@ TOKEN_FIELDS = ("title_t", "question_t", "keywords_t", "body_t", "alt_t")
 BM25 = "bm25(3.0, 2.0, 2.0, 1.0, 0.5)"
 PG_WEIGHT = {"title_t": "A", "question_t": "B", "keywords_t": "B", "alt_t": "C", "body_t": "D"}
 MAX_TOKEN = 64
+DOCS = ""  # the kb_terms row whose df is the number of indexed documents
 
 _FTS_DDL = [
     "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, "
-    "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0', detail='column')",
+    "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')",
     f"INSERT INTO kb_fts(kb_fts, rank) VALUES('rank', '{BM25}')",
     "CREATE TRIGGER kb_index_fts_ai AFTER INSERT ON kb_index BEGIN "
     "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
@@ -126,6 +127,7 @@ def upsert(session: Session, analyzer: Analyzer, items: Sequence[IndexItem]) -> 
         else:
             doc = KbIndexDoc(article_id=it.article.id)
             session.add(doc)
+            delta[DOCS] += 1
         delta.update(_terms_of(fields))
         s = it.snapshot
         doc.ref = it.article.ref
@@ -153,6 +155,7 @@ def remove(session: Session, article_ids: Sequence[int]) -> None:
     delta: Counter[str] = Counter()
     for doc in docs:
         delta.subtract(_terms_of({f: getattr(doc, f).split() for f in TOKEN_FIELDS}))
+        delta[DOCS] -= 1
         session.delete(doc)
     session.flush()
     _apply_df(session, delta)
@@ -171,13 +174,31 @@ def _apply_df(session: Session, delta: Counter[str]) -> None:
 
 
 # -- querying -------------------------------------------------------------------------------------
-def _filters(prefix: str | None, now: datetime) -> tuple[str, dict[str, Any]]:
-    sql = " AND (d.effective_from IS NULL OR d.effective_from <= :now) AND (d.effective_to IS NULL OR d.effective_to > :now)"
+COMMON_SHARE = 0.05  # a term in more than this share of documents does not select candidates…
+COMMON_MIN = 200  # …unless the index is small; it still counts when the ranker scores them
+
+
+def _visible(prefix: str | None, now: datetime) -> tuple[str, dict[str, Any]]:
+    sql = (" AND (d.effective_from IS NULL OR d.effective_from <= :now)"
+           " AND (d.effective_to IS NULL OR d.effective_to > :now)")
     params: dict[str, Any] = {"now": now}
     if prefix and prefix != "/":
         sql += " AND d.org_path LIKE :prefix"
         params["prefix"] = prefix + "%"
     return sql, params
+
+
+def selective(q: Analysis, dfs: Mapping[str, int], n_docs: int) -> Analysis:
+    """The query tokens that select candidates: known ones, leaving out very common ones if rarer exist."""
+    limit = max(COMMON_MIN, COMMON_SHARE * n_docs)
+    terms = [t for t in q.terms if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
+    alt = [t for t in q.alt if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
+    rare_terms = [t for t in terms if dfs[t] <= limit]
+    rare_alt = [t for t in alt if dfs[t] <= limit]
+    if rare_terms or rare_alt:
+        return Analysis(tuple(rare_terms), tuple(rare_alt))
+    return Analysis(tuple(terms), tuple(alt))
+
 
 
 def fts5_query(q: Analysis) -> str:
@@ -196,54 +217,60 @@ def tsquery_literal(q: Analysis) -> str:
 
 
 def candidates(session: Session, q: Analysis, *, k: int, prefix: str | None, now: datetime) -> list[int]:
-    """Article ids the engine finds for the query, best first by the engine's own score."""
+    """Ids of visible articles the engine finds for the (selective) query, best first by its own score."""
     if not q.terms and not q.alt:
         return []
-    q = Analysis(tuple(t for t in q.terms if len(t) <= MAX_TOKEN), tuple(t for t in q.alt if len(t) <= MAX_TOKEN))
-    where, params = _filters(prefix, now)
+    where, params = _visible(prefix, now)
     if dialect(session) == "postgresql":
         params.update(q=tsquery_literal(q), k=k)
-        sql = (
-            "SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
-            + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k"
-        )
-    else:
-        ensure(session)
-        params.update(q=fts5_query(q), k=k)
-        sql = (
-            "SELECT d.article_id FROM kb_fts JOIN kb_index d ON d.article_id = kb_fts.rowid"
-            " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank, d.article_id LIMIT :k"
-        )
-    stmt = text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
-    return [r[0] for r in session.execute(stmt, params)]
+        sql = ("SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
+               + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k")
+        return [r[0] for r in session.execute(_timed(sql), params)]
+    ensure(session)
+    match = fts5_query(q)
+    # Fast path: rank in FTS5 alone (no join per match), over-fetch, then keep the visible ones.
+    over = 3 * k
+    ids = [r[0] for r in session.execute(text("SELECT rowid FROM kb_fts WHERE kb_fts MATCH :q ORDER BY rank LIMIT :k"),
+                                         {"q": match, "k": over})]
+    if not ids:
+        return []
+    seen = {r[0] for r in session.execute(
+        _timed("SELECT d.article_id FROM kb_index d WHERE d.article_id IN (" + ",".join(map(str, ids)) + ")" + where),
+        params)}
+    if len(seen) >= k or len(ids) < over:
+        return [i for i in ids if i in seen][:k]
+    params.update(q=match, k=k)  # most matches are out of scope: filter inside the ranked query
+    sql = ("SELECT d.article_id FROM kb_fts JOIN kb_index d ON d.article_id = kb_fts.rowid"
+           " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank LIMIT :k")
+    return [r[0] for r in session.execute(_timed(sql), params)]
+
+
+def _timed(sql: str):  # type: ignore[no-untyped-def]
+    """A text statement whose :now parameter is a UTC timestamp."""
+    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def load(session: Session, ids: Sequence[int]) -> list[Candidate]:
-    """Candidates with their token sets and usage counts."""
+    """Candidates with their token fields (space-padded strings) and usage counts."""
     if not ids:
         return []
+    d, a = KbIndexDoc, KbArticle
     rows = session.execute(
-        select(KbIndexDoc, KbArticle.views, KbArticle.helpful, KbArticle.not_helpful)
-        .join(KbArticle, KbArticle.id == KbIndexDoc.article_id)
-        .where(KbIndexDoc.article_id.in_(ids))
-    ).all()
-    out = []
-    for d, views, helpful, not_helpful in rows:
-        body = d.body_t.split()
-        out.append(
-            Candidate(
-                article_id=d.article_id, ref=d.ref, title=d.title,
-                fields={
-                    "title": frozenset(d.title_t.split()), "question": frozenset(d.question_t.split()),
-                    "keywords": frozenset(d.keywords_t.split()), "body": frozenset(body),
-                    "alt": frozenset(d.alt_t.split()),
-                },
-                body_len=len(body), business_types=tuple(d.business_types or ()),
-                category=tuple(d.category.split("/")), published_at=d.published_at,
-                views=views, helpful=helpful, not_helpful=not_helpful,
-            )
+        select(d.article_id, d.ref, d.title, d.business_types, d.category, d.published_at, d.title_t,
+               d.question_t, d.keywords_t, d.body_t, d.alt_t, a.views, a.helpful, a.not_helpful)
+        .join(a, a.id == d.article_id)
+        .where(d.article_id.in_(ids))
+    ).tuples()
+    return [
+        Candidate(
+            article_id=r[0], ref=r[1], title=r[2], business_types=tuple(r[3] or ()), category=tuple(r[4].split("/")),
+            published_at=r[5],
+            fields={"title": f" {r[6]} ", "question": f" {r[7]} ", "keywords": f" {r[8]} ", "body": f" {r[9]} ",
+                    "alt": f" {r[10]} "},
+            body_len=r[9].count(" ") + 1 if r[9] else 0, views=r[11], helpful=r[12], not_helpful=r[13],
         )
-    return out
+        for r in rows
+    ]
 
 
 def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, int]:
@@ -254,4 +281,4 @@ def document_frequencies(session: Session, terms: Iterable[str]) -> dict[str, in
 
 
 def n_docs(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(KbIndexDoc)) or 0
+    return session.scalar(select(KbTerm.df).where(KbTerm.term == DOCS)) or 0

@@ -46,7 +46,7 @@ class Candidate:
     article_id: int
     ref: str
     title: str
-    fields: Mapping[str, frozenset[str]]  # title, question, keywords, body, alt
+    fields: Mapping[str, str]  # title, question, keywords, body, alt: tokens as " t1 t2 … " (space-padded)
     body_len: int = 0
     business_types: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
@@ -71,6 +71,11 @@ class Scored:
     relevance: float
 
 
+def tokens(*terms: str) -> str:
+    """A token field as the ranker reads it."""
+    return " " + " ".join(terms) + " "
+
+
 def idf(df: int, n: int) -> float:
     """BM25 inverse document frequency."""
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
@@ -87,7 +92,8 @@ def relevance(q: Analysis, c: Candidate, idfs: Mapping[str, float], w: Weights =
         i = idfs.get(t)
         if not i:
             continue
-        x = sum(wt for f, wt in fw if t in f)
+        pad = f" {t} "
+        x = sum(wt for f, wt in fw if pad in f)
         got += i * (x / (x + w.k)) * (top + w.k) / top
         total += i
     alt = c.fields["alt"]
@@ -95,7 +101,7 @@ def relevance(q: Analysis, c: Candidate, idfs: Mapping[str, float], w: Weights =
         i = idfs.get(t)
         if not i:
             continue
-        got += i * w.alt * (t in alt)
+        got += i * w.alt * (f" {t} " in alt)
         total += i * w.alt
     return got / total if total else 0.0
 

@@ -316,11 +316,10 @@ def search(
         raise NotFound("knowledge base not available")
     analyzer = analyzer or analyzer_for(session)
     q = analyzer.query(query)
-    ids = index.candidates(session, q, k=max(CANDIDATES, limit), prefix=prefix, now=at)
-    ranked = ranking.rank(
-        q, index.load(session, ids), dfs=index.document_frequencies(session, [*q.terms, *q.alt]),
-        n_docs=index.n_docs(session), now=at, ctx=context,
-    )[:limit]
+    dfs = index.document_frequencies(session, [*q.terms, *q.alt, index.DOCS])
+    n_docs = dfs.pop(index.DOCS, 0)
+    ids = index.candidates(session, index.selective(q, dfs, n_docs), k=max(CANDIDATES, limit), prefix=prefix, now=at)
+    ranked = ranking.rank(q, index.load(session, ids), dfs=dfs, n_docs=n_docs, now=at, ctx=context)[:limit]
     hits = [SearchHit(id=s.candidate.ref, title=s.candidate.title, score=s.score,
                       category=[c for c in s.candidate.category if c]) for s in ranked]
     if snippets and hits:
