@@ -272,11 +272,9 @@ def simulate(
                     tally.wait_answered_s += wait
                     if wait <= thresholds[final_q[c]]:
                         tally.answered_within += 1
-                # busy time inside [warm, dur]
-                lo = max(warm, ct)
-                hi = min(dur, ct + h)
-                if hi > lo:
-                    busy += hi - lo
+                end = ct + h
+                if end > warm and ct < dur:  # busy time inside [warm, dur]
+                    busy += (end if end < dur else dur) - (ct if ct > warm else warm)  # noqa: FURB136 - hot
             elif kind_c is Offer:
                 seq += 1
                 heappush(heap, (cmd.at + delay, seq, _ACCEPT, cmd.offer_id))

@@ -519,7 +519,8 @@ class RoutingEngine:
     # ------------------------------------------------------------------ internals
 
     def _begin(self, at: float, out: list[Command]) -> float:
-        at = max(at, self._now)
+        if at < self._now:  # noqa: PLR1730 - hot path: a compare is cheaper than max()
+            at = self._now
         timers = self._timers
         if timers and timers[0][0] <= at:
             self._fire(at, out)
