@@ -153,3 +153,29 @@ def test_every_page_renders_for_its_roles(app, login, seeded) -> None:  # type: 
             r = client.get(url)
             assert r.status_code == 200, (who, url, r.text[:300])
             assert "<html" in r.text
+
+
+def test_admin_creates_unit_and_user_from_pages(app, seeded) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    client.get("/login")
+    csrf = client.cookies["hl_csrf"]
+    client.post("/login", data={"username": "admin", "password": PW, "csrf_token": csrf})
+    session_csrf = client.get("/").text.split('name="csrf-token" content="')[1].split('"')[0]
+    with Session(seeded) as db:
+        region = db.execute(select(OrgUnit).where(OrgUnit.code == "HB-WH")).scalar_one()
+    r = client.post("/org", data={"kind": "team", "code": "HB-WH-T99", "name": "夜班<b>组</b>",
+                                  "parent_id": region.id, "csrf_token": session_csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    tree = client.get("/org").text
+    assert "夜班&lt;b&gt;组&lt;/b&gt;" in tree and "夜班<b>" not in tree  # free text is escaped
+    with Session(seeded) as db:
+        team = db.execute(select(OrgUnit).where(OrgUnit.code == "HB-WH-T99")).scalar_one()
+    bad = client.post("/users", data={"username": "x y", "display_name": "新人", "password": "long-enough",
+                                      "unit_id": team.id, "roles": "agent", "csrf_token": session_csrf})
+    assert bad.status_code == 422 and "username" in bad.text
+    ok = client.post("/users", data={"username": "newbie01", "display_name": "新人", "password": "long-enough",
+                                     "unit_id": team.id, "roles": ["agent"], "csrf_token": session_csrf},
+                     follow_redirects=False)
+    assert ok.status_code == 303
+    assert TestClient(app).post("/api/auth/login", json={"username": "newbie01", "password": "long-enough"}
+                                ).json()["must_change_password"] is True

@@ -25,16 +25,59 @@ def org_tree(request: Request, db: DbSession, principal: CurrentPrincipal) -> Re
     return render(request, "org/tree.html", {"units": units, "counts": counts})
 
 
+@router.post("/org", dependencies=[require("org.manage")])
+def org_create(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock, actor: RequestActor,
+               kind: str = Form(""), code: str = Form(""), name: str = Form(""),
+               parent_id: int = Form(0, ge=0, le=MAX_ID)) -> Response:
+    try:
+        org_service.create_unit(db_session=db, principal=principal, actor=actor, now=clock.now(),
+                                data=schemas.UnitCreate(kind=kind, code=code, name=name, parent_id=parent_id))
+    except (ValidationError, HotlineError) as exc:
+        units = org_service.list_units(db_session=db, principal=principal)
+        return render(request, "org/tree.html", {"units": units, "error": _first_error(exc),
+                                                  "counts": org_service.headcount_by_unit(db_session=db, units=units)},
+                      status_code=422)
+    return RedirectResponse("/org", status_code=303)
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
+    return getattr(exc, "msg", str(exc))
+
+
+@router.post("/users", dependencies=[require("users.manage")])
+async def user_create(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+                      actor: RequestActor, username: str = Form(""), display_name: str = Form(""),
+                      password: str = Form(""), unit_id: int = Form(0, ge=0, le=MAX_ID)) -> Response:
+    form = await request.form()
+    try:
+        user = org_service.create_user(db_session=db, principal=principal, actor=actor, now=clock.now(),
+                                       data=schemas.UserCreate(username=username, display_name=display_name,
+                                                               password=password, unit_id=unit_id,
+                                                               roles=form.getlist("roles")))
+    except (ValidationError, HotlineError) as exc:
+        return _users_list(request, db, principal, error=_first_error(exc), status_code=422)
+    return RedirectResponse(f"/users/{user.id}", status_code=303)
+
+
 @router.get("/users", dependencies=[require("users.read")])
 def users_page(request: Request, db: DbSession, principal: CurrentPrincipal, q: str = "", role: str = "",
                unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
-    page = max(page, 1)
+    return _users_list(request, db, principal, q=q, role=role, unit_id=unit_id, page=page)
+
+
+def _users_list(request: Request, db: DbSession, principal: CurrentPrincipal, *, q: str = "", role: str = "",
+                unit_id: int | None = None, page: int = 1, error: str = "", status_code: int = 200) -> Response:
     rows, total = org_service.list_users(db_session=db, principal=principal, q=q[:40], role=role[:32],
                                          unit_id=unit_id, limit=50, offset=(page - 1) * 50)
+    units = org_service.list_units(db_session=db, principal=principal) if principal.can("users.manage") else []
     return render(request, "org/users.html", {"rows": [org_service.to_read(u) for u in rows], "total": total,
                                                "q": q, "role": role, "page": page, "roles": ROLE_NAMES,
-                                               "pages": (total + 49) // 50})
+                                               "pages": (total + 49) // 50, "units": units, "error": error},
+                  status_code=status_code)
 
 
 def _user_page(request: Request, db: DbSession, principal: CurrentPrincipal, user_id: int, error: str = "",
