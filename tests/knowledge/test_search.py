@@ -51,13 +51,23 @@ def test_nonsense_and_empty_queries_find_nothing(corpus: Session, clock: ManualC
     assert service.search(corpus, query="zzqx", at=clock.now()) == []
 
 
+def test_common_tokens_bring_their_own_cached_lists(corpus: Session, clock: ManualClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With every token 'common', candidates still come (from per-token lists) and match the full ranking."""
+    normal = [h.id for h in service.search(corpus, query="宽带上不了网", at=clock.now(), limit=5)]
+    monkeypatch.setattr(index, "COMMON_MIN", 0)
+    monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
+    got = [h.id for h in service.search(corpus, query="宽带上不了网", at=clock.now(), limit=5)]
+    assert len(got) >= 3 and got == normal[: len(got)]  # lists hold head-field matches, so body-only ones may drop
+
+
 def test_engine_only_proposes_the_ranker_orders(corpus: Session, clock: ManualClock) -> None:
     """Re-ranking the whole corpus gives the same top results as the engine's candidates."""
     q = default_analyzer().query("宽带上不了网")
-    ids = index.candidates(corpus, q, k=1000, prefix="/", now=clock.now())
-    every = index.load(corpus, ids)
     dfs = index.document_frequencies(corpus, [*q.terms, *q.alt])
-    full = [s.candidate.ref for s in rank(q, every, dfs=dfs, n_docs=index.n_docs(corpus), now=clock.now())]
+    n = index.n_docs(corpus)
+    ids = index.candidates(corpus, q, dfs=dfs, n_docs=n, k=1000, prefix="/", now=clock.now())
+    assert len(ids) > 3
+    full = [s.candidate.ref for s in rank(q, index.load(corpus, ids), dfs=dfs, n_docs=n, now=clock.now())]
     assert [h.id for h in service.search(corpus, query="宽带上不了网", at=clock.now(), limit=len(full))] == full
 
 

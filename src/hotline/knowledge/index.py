@@ -7,7 +7,9 @@ derived data: `ensure` creates them on first use and `rebuild` regenerates them 
 
 from __future__ import annotations
 
-from collections import Counter
+import secrets
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +28,7 @@ BM25 = "bm25(3.0, 2.0, 2.0, 1.0, 0.5)"
 PG_WEIGHT = {"title_t": "A", "question_t": "B", "keywords_t": "B", "alt_t": "C", "body_t": "D"}
 MAX_TOKEN = 64
 DOCS = ""  # the kb_terms row whose df is the number of indexed documents
+GENERATION = "#gen"  # the kb_terms row whose df changes (randomly) whenever the index changes
 
 _FTS_DDL = [
     "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, "
@@ -163,6 +166,10 @@ def remove(session: Session, article_ids: Sequence[int]) -> None:
 
 def _apply_df(session: Session, delta: Counter[str]) -> None:
     rows = [{"t": t, "d": d} for t, d in delta.items() if d]
+    session.execute(
+        text("INSERT INTO kb_terms (term, df) VALUES (:t, :d) ON CONFLICT (term) DO UPDATE SET df = excluded.df"),
+        {"t": GENERATION, "d": secrets.randbits(31)},
+    )
     if rows:
         session.execute(
             text(
@@ -174,7 +181,7 @@ def _apply_df(session: Session, delta: Counter[str]) -> None:
 
 
 # -- querying -------------------------------------------------------------------------------------
-COMMON_SHARE = 0.05  # a term in more than this share of documents does not select candidates…
+COMMON_SHARE = 0.01  # a term in more than this share of documents does not select candidates…
 COMMON_MIN = 200  # …unless the index is small; it still counts when the ranker scores them
 
 
@@ -188,61 +195,115 @@ def _visible(prefix: str | None, now: datetime) -> tuple[str, dict[str, Any]]:
     return sql, params
 
 
-def selective(q: Analysis, dfs: Mapping[str, int], n_docs: int) -> Analysis:
-    """The query tokens that select candidates: known ones, leaving out very common ones if rarer exist."""
-    limit = max(COMMON_MIN, COMMON_SHARE * n_docs)
-    terms = [t for t in q.terms if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
-    alt = [t for t in q.alt if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
-    rare_terms = [t for t in terms if dfs[t] <= limit]
-    rare_alt = [t for t in alt if dfs[t] <= limit]
-    if rare_terms or rare_alt:
-        return Analysis(tuple(rare_terms), tuple(rare_alt))
-    return Analysis(tuple(terms), tuple(alt))
-
-
-
-def fts5_query(q: Analysis) -> str:
+def fts5_query(q: Analysis, *, head: bool = False) -> str:
     """The FTS5 MATCH expression: lexical tokens in the text fields, pinyin tokens in alt."""
     parts = []
+    cols = "title_t question_t keywords_t" + ("" if head else " body_t")
     if q.terms:
-        parts.append("{title_t question_t keywords_t body_t} : (" + " OR ".join(f'"{t}"' for t in q.terms) + ")")
+        parts.append("{" + cols + "} : (" + " OR ".join(f'"{t}"' for t in q.terms) + ")")
     if q.alt:
         parts.append("alt_t : (" + " OR ".join(f'"{t}"' for t in q.alt) + ")")
     return " OR ".join(parts)
 
 
-def tsquery_literal(q: Analysis) -> str:
-    """The PostgreSQL tsquery: lexical tokens on weights A, B, D; pinyin tokens on C."""
-    return " | ".join([*(f"'{t}':ABD" for t in q.terms), *(f"'{t}':C" for t in q.alt)])
+def tsquery_literal(q: Analysis, *, head: bool = False) -> str:
+    """The PostgreSQL tsquery: lexical tokens on weights A, B (and D, the body); pinyin tokens on C."""
+    w = "AB" if head else "ABD"
+    return " | ".join([*(f"'{t}':{w}" for t in q.terms), *(f"'{t}':C" for t in q.alt)])
 
 
-def candidates(session: Session, q: Analysis, *, k: int, prefix: str | None, now: datetime) -> list[int]:
-    """Ids of visible articles the engine finds for the (selective) query, best first by its own score."""
-    if not q.terms and not q.alt:
+def split_common(q: Analysis, dfs: Mapping[str, int], n_docs: int) -> tuple[Analysis, list[tuple[str, str]]]:
+    """Known query tokens split into selective ones (the engine ranks them) and very common ones
+    (each brings its own cached top list), rarest first."""
+    limit = max(COMMON_MIN, COMMON_SHARE * n_docs)
+    known = [(t, "terms") for t in q.terms if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
+    known += [(t, "alt") for t in q.alt if dfs.get(t, 0) > 0 and len(t) <= MAX_TOKEN]
+    rare = [(t, f) for t, f in known if dfs[t] <= limit]
+    common = sorted(((t, f) for t, f in known if dfs[t] > limit), key=lambda tf: (dfs[tf[0]], tf))
+    return Analysis(tuple(t for t, f in rare if f == "terms"), tuple(t for t, f in rare if f == "alt")), common
+
+
+def candidates(
+    session: Session, q: Analysis, *, dfs: Mapping[str, int], n_docs: int, k: int, prefix: str | None,
+    now: datetime,
+) -> list[int]:
+    """Ids of visible articles worth ranking: the engine's best for the selective tokens, plus the best
+    documents of each very common token (cached per index generation), visible ones only."""
+    rare, common = split_common(q, dfs, n_docs)
+    found: dict[int, None] = {}
+    if rare.terms or rare.alt:
+        found.update(dict.fromkeys(_ranked(session, rare, k=k)))
+    for term, field in common[:MAX_COMMON]:
+        found.update(dict.fromkeys(_top_for(session, term, field, k=k // 2, generation=dfs.get(GENERATION, 0))))
+    if not found:
         return []
     where, params = _visible(prefix, now)
-    if dialect(session) == "postgresql":
-        params.update(q=tsquery_literal(q), k=k)
-        sql = ("SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
-               + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k")
-        return [r[0] for r in session.execute(_timed(sql), params)]
-    ensure(session)
-    match = fts5_query(q)
-    # Fast path: rank in FTS5 alone (no join per match), over-fetch, then keep the visible ones.
-    over = 3 * k
-    ids = [r[0] for r in session.execute(text("SELECT rowid FROM kb_fts WHERE kb_fts MATCH :q ORDER BY rank LIMIT :k"),
-                                         {"q": match, "k": over})]
-    if not ids:
-        return []
+    ids = list(found)
     seen = {r[0] for r in session.execute(
         _timed("SELECT d.article_id FROM kb_index d WHERE d.article_id IN (" + ",".join(map(str, ids)) + ")" + where),
         params)}
-    if len(seen) >= k or len(ids) < over:
-        return [i for i in ids if i in seen][:k]
-    params.update(q=match, k=k)  # most matches are out of scope: filter inside the ranked query
-    sql = ("SELECT d.article_id FROM kb_fts JOIN kb_index d ON d.article_id = kb_fts.rowid"
-           " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank LIMIT :k")
-    return [r[0] for r in session.execute(_timed(sql), params)]
+    if len(seen) >= min(k, len(ids)) // 2:
+        return [i for i in ids if i in seen]
+    # Most of what was found is out of this principal's scope: rank inside the visible part instead.
+    return _ranked(session, Analysis(rare.terms + tuple(t for t, f in common if f == "terms"),
+                                     rare.alt + tuple(t for t, f in common if f == "alt")),
+                   k=k, where=where, params=params)
+
+
+MAX_COMMON = 3  # common tokens that bring their own lists (the rarest ones)
+_TOP_SIZE = 4096
+_top_lock = threading.Lock()
+_top_cache: OrderedDict[tuple[str, int, str, str, int], list[int]] = OrderedDict()
+
+
+def _top_for(session: Session, term: str, field: str, *, k: int, generation: int) -> list[int]:
+    key = (str(session.get_bind().engine.url), generation, term, field, k)
+    with _top_lock:
+        hit = _top_cache.get(key)
+        if hit is not None:
+            _top_cache.move_to_end(key)
+            return hit
+    ids = _ranked(session, Analysis((term,), ()) if field == "terms" else Analysis((), (term,)), k=k, head=True)
+    with _top_lock:
+        _top_cache[key] = ids
+        while len(_top_cache) > _TOP_SIZE:
+            _top_cache.popitem(last=False)
+    return ids
+
+
+def warm(session: Session, *, max_terms: int = 400, k: int = 30) -> int:
+    """Precompute the lists of the commonest tokens (start-up, after bulk imports); returns how many."""
+    stats = document_frequencies(session, [DOCS, GENERATION])
+    limit = max(COMMON_MIN, COMMON_SHARE * stats.get(DOCS, 0))
+    rows = session.execute(
+        select(KbTerm.term).where(KbTerm.df > limit, KbTerm.term.not_in([DOCS, GENERATION]))
+        .order_by(KbTerm.df.desc()).limit(max_terms)
+    ).scalars().all()
+    n = 0
+    for term in rows:
+        for field in ("terms", "alt") if term.isascii() else ("terms",):
+            _top_for(session, term, field, k=k, generation=stats.get(GENERATION, 0))
+            n += 1
+    return n
+
+
+def _ranked(
+    session: Session, q: Analysis, *, k: int, where: str = "", params: dict[str, Any] | None = None,
+    head: bool = False,
+) -> list[int]:
+    """The engine's own best k for a query (optionally only rows passing `where` on kb_index d; `head`:
+    lexical tokens only in title, question and keywords)."""
+    params = dict(params or {})
+    if dialect(session) == "postgresql":
+        params.update(q=tsquery_literal(q, head=head), k=k)
+        sql = ("SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
+               + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k")
+    else:
+        ensure(session)
+        params.update(q=fts5_query(q, head=head), k=k)
+        sql = ("SELECT kb_fts.rowid FROM kb_fts" + (" JOIN kb_index d ON d.article_id = kb_fts.rowid" if where else "")
+               + " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank LIMIT :k")
+    return [r[0] for r in session.execute(_timed(sql) if where else text(sql), params)]
 
 
 def _timed(sql: str):  # type: ignore[no-untyped-def]

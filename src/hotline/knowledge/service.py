@@ -26,7 +26,7 @@ from hotline.knowledge.models import (
 from hotline.knowledge.schemas import ArticleIn, SearchHit
 
 READ, FEEDBACK, EDIT, MANAGE, REPORT = "kb.read", "kb.feedback", "kb.edit", "kb.manage", "kb.report"
-CANDIDATES = 100  # how many engine candidates the ranker re-orders
+CANDIDATES = 60  # how many engine candidates the ranker re-orders (plus lists of common tokens)
 TARGET = "kb_article"
 
 
@@ -316,9 +316,10 @@ def search(
         raise NotFound("knowledge base not available")
     analyzer = analyzer or analyzer_for(session)
     q = analyzer.query(query)
-    dfs = index.document_frequencies(session, [*q.terms, *q.alt, index.DOCS])
+    dfs = index.document_frequencies(session, [*q.terms, *q.alt, index.DOCS, index.GENERATION])
     n_docs = dfs.pop(index.DOCS, 0)
-    ids = index.candidates(session, index.selective(q, dfs, n_docs), k=max(CANDIDATES, limit), prefix=prefix, now=at)
+    ids = index.candidates(session, q, dfs=dfs, n_docs=n_docs, k=max(CANDIDATES, limit), prefix=prefix, now=at)
+    dfs.pop(index.GENERATION, None)
     ranked = ranking.rank(q, index.load(session, ids), dfs=dfs, n_docs=n_docs, now=at, ctx=context)[:limit]
     hits = [SearchHit(id=s.candidate.ref, title=s.candidate.title, score=s.score,
                       category=[c for c in s.candidate.category if c]) for s in ranked]
