@@ -326,7 +326,7 @@ class RoutingEngine:
         c = _Contact(contact_id, q, priority, self._seq, at)
         self._contacts[contact_id] = c
         self._enqueue(c, q, 0, at, at, out)
-        return self._end(at, out)
+        return out
 
     def agent_ready(self, at: float, agent_id: Hashable) -> list[Command]:
         out: list[Command] = []
@@ -349,7 +349,7 @@ class RoutingEngine:
             out.append(Rejected("agent_ready", "agent_busy", f"agent {agent_id!r} has a contact", at))
             return out
         self._agent_idle(a, at, at, out)
-        return self._end(at, out)
+        return out
 
     def agent_not_ready(self, at: float, agent_id: Hashable, reason: str = "other") -> list[Command]:
         out: list[Command] = []
@@ -373,7 +373,7 @@ class RoutingEngine:
         a.ver = _DEAD
         if state == OFFERED:
             self._requeue_offered(a, "agent_not_ready", at, out)
-        return self._end(at, out)
+        return out
 
     def agent_logged_out(self, at: float, agent_id: Hashable) -> list[Command]:
         out: list[Command] = []
@@ -396,7 +396,7 @@ class RoutingEngine:
         del self._agents[agent_id]
         if offered:
             self._requeue_offered(a, "agent_logged_out", at, out)
-        return self._end(at, out)
+        return out
 
     def offer_accepted(self, at: float, offer_id: int, agent_id: Hashable | None = None) -> list[Command]:
         out: list[Command] = []
@@ -420,7 +420,7 @@ class RoutingEngine:
         if o is None:
             return out
         self._unanswered(o, "rejected", at, out, not_ready=self._reject_nr)
-        return self._end(at, out)
+        return out
 
     def offer_timed_out(self, at: float, offer_id: int) -> list[Command]:
         """An explicit timeout (for drivers that keep their own offer timers); `tick` does the same."""
@@ -430,7 +430,7 @@ class RoutingEngine:
         if o is None:
             return out
         self._unanswered(o, "rona", at, out, not_ready=True, cancel="timeout")
-        return self._end(at, out)
+        return out
 
     def contact_abandoned(self, at: float, contact_id: Hashable) -> list[Command]:
         out: list[Command] = []
@@ -457,7 +457,7 @@ class RoutingEngine:
             self._cancel_offer(a, "abandoned", at, out)
             a.contact = None
             self._agent_idle(a, a.idle_since, at, out)
-        return self._end(at, out)
+        return out
 
     def contact_ended(self, at: float, contact_id: Hashable, acw: bool = False) -> list[Command]:
         out: list[Command] = []
@@ -472,7 +472,7 @@ class RoutingEngine:
         assert a is not None
         a.contact = None
         self._release(a, acw, at, out)
-        return self._end(at, out)
+        return out
 
     def contact_transferred(
         self, at: float, contact_id: Hashable, to_queue: str, priority: int | None = None, acw: bool = False
@@ -502,7 +502,7 @@ class RoutingEngine:
         out.append(Requeue(c.id, q.id, "transfer", at))
         self._enqueue(c, q, 0, at, at, out)
         self._release(a, acw, at, out)
-        return self._end(at, out)
+        return out
 
     def rebalance(self, at: float) -> list[Command]:
         """Offer waiting contacts to idle agents who could take them (after `restore` with a new config)."""
@@ -514,7 +514,7 @@ class RoutingEngine:
             if a.state == READY:
                 a.ver = _DEAD
                 self._agent_idle(a, a.idle_since, at, out)
-        return self._end(at, out)
+        return out
 
     # ------------------------------------------------------------------ internals
 
@@ -526,12 +526,6 @@ class RoutingEngine:
             self._fire(at, out)
         self._now = at
         return at
-
-    def _end(self, at: float, out: list[Command]) -> list[Command]:
-        timers = self._timers
-        if timers and timers[0][0] <= at:  # an overdue overflow re-armed by a requeue
-            self._fire(at, out)
-        return out
 
     def _fire(self, at: float, out: list[Command]) -> None:
         timers = self._timers
@@ -546,6 +540,8 @@ class RoutingEngine:
                     self._unanswered(o, "rona", t, out, not_ready=True, cancel="timeout")
             elif ref.ver == ver:
                 self._now = t
+                ref.queue.live[ref.stage] -= 1
+                ref.ver = _DEAD
                 self._overflow(ref, t, out)
 
     def _login(self, agent_id: Hashable) -> _Agent | None:
@@ -605,6 +601,10 @@ class RoutingEngine:
             a = heappop(best)[-1]
             self._offer(c, a, at, out)
             return
+        rules = q.rules
+        if stage < len(rules) and entered_at + rules[stage].after_s <= at:  # back after its deadline
+            self._overflow(c, at, out)
+            return
         self._ver += 1
         c.ver = ver = self._ver
         bucket = q.buckets[stage]
@@ -613,9 +613,9 @@ class RoutingEngine:
         if len(bucket) > 2 * live + 32:
             bucket[:] = [e for e in bucket if e[3].ver == e[2]]
             heapify(bucket)
-        if stage < len(q.rules):
+        if stage < len(rules):
             self._tseq += 1
-            heappush(self._timers, (entered_at + q.rules[stage].after_s, self._tseq, _T_OVERFLOW, c, ver))
+            heappush(self._timers, (entered_at + rules[stage].after_s, self._tseq, _T_OVERFLOW, c, ver))
 
     def _agent_idle(self, a: _Agent, idle_since: float, at: float, out: list[Command]) -> None:
         """The agent can take a contact: offer the best waiting one, else index the agent as idle."""
@@ -736,11 +736,10 @@ class RoutingEngine:
             self._agent_idle(a, at, at, out)
 
     def _overflow(self, c: _Contact, at: float, out: list[Command]) -> None:
+        """Apply the contact's next overflow rule (it is out of every bucket)."""
         q = c.queue
         stage = c.stage
         rule = q.rules[stage]
-        q.live[stage] -= 1
-        c.ver = _DEAD
         if rule.to_queue is not None:
             target = self._queues[rule.to_queue]
             out.append(Overflow(c.id, q.id, target.id, None, at))
