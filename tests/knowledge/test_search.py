@@ -53,11 +53,11 @@ def test_nonsense_and_empty_queries_find_nothing(corpus: Session, clock: ManualC
 
 def test_common_tokens_bring_their_own_cached_lists(corpus: Session, clock: ManualClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """With every token 'common', candidates still come (from per-token lists) and match the full ranking."""
-    normal = [h.id for h in service.search(corpus, query="宽带上不了网", at=clock.now(), limit=5)]
+    normal = [h.id for h in service.search(corpus, query="宽带 网速", at=clock.now(), limit=5)]
     monkeypatch.setattr(index, "COMMON_MIN", 0)
     monkeypatch.setattr(index, "COMMON_SHARE", 0.0)
-    got = [h.id for h in service.search(corpus, query="宽带上不了网", at=clock.now(), limit=5)]
-    assert len(got) >= 3 and got == normal[: len(got)]  # lists hold head-field matches, so body-only ones may drop
+    got = [h.id for h in service.search(corpus, query="宽带 网速", at=clock.now(), limit=5)]
+    assert len(got) >= 2 and got == normal[: len(got)]  # lists hold head-field matches, so body-only ones may drop
 
 
 def test_engine_only_proposes_the_ranker_orders(corpus: Session, clock: ManualClock) -> None:

@@ -32,6 +32,8 @@ STOPWORDS = frozenset(
     有 有没有 在 和 与 及 或 或者 也 都 就 还 又 把 被 给 让 这 那 这个 那个 这样 那样 哪 哪里 哪个 哪儿
     多少 几 个 些 一个 帮 帮忙 帮我 麻烦 好 不 没 没有 了解 知道 问 问问 客户 用户 说 需要 应该 得 地
     着 过 会 很 太 吗 一 下 现在 之前 以后 为 对 从 到 上 中 里 后 时 时候 所以 但是 因为 如果 然后 可能
+    多久 多长时间 什么时候 啥时候 几天 怎么弄 咋弄 咋整 怎么搞 行不行 行吗 可以吗 对吗
+    一张 一条 一份 一次 一点 一点儿 一直 一般 还是 总是 老是 突然 已经 比较 特别 非常 很多 好多 一些 这么 那么
     the a an of to is""".split()
 )
 
@@ -208,7 +210,7 @@ class Analyzer:
 
     # -- building blocks -------------------------------------------------------------------------
     def chunks(self, text: str) -> Iterator[tuple[str, list[str]]]:
-        """Yield (kind, words): "cjk" runs of Chinese words between stop words, or one "latin" word."""
+        """Yield (kind, words): "cjk" runs of Chinese words (stop words left out), or one "latin" word."""
         run: list[str] = []
         for seg in SEGMENTER.cut(normalise(text)):
             pieces = _PIECE.findall(seg)
@@ -216,12 +218,13 @@ class Analyzer:
                 yield "cjk", run
                 run = []
             for piece in pieces:
-                if piece in STOPWORDS or not _CJK.match(piece):
+                if piece in STOPWORDS:
+                    continue  # skipped, not a boundary: 补一张卡 still yields the bigram 补卡
+                if not _CJK.match(piece):
                     if run:
                         yield "cjk", run
                         run = []
-                    if piece not in STOPWORDS:
-                        yield "latin", [piece]
+                    yield "latin", [piece]
                 else:
                     run.append(piece)
         if run:

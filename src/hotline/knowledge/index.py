@@ -21,30 +21,30 @@ from sqlalchemy.orm import Session
 from hotline.core.db import UTCDateTime
 from hotline.knowledge.analysis import Analysis, Analyzer
 from hotline.knowledge.models import KbArticle, KbIndexDoc, KbTerm
-from hotline.knowledge.ranking import Candidate
+from hotline.knowledge.ranking import ANSWER_KINDS, Candidate
 
 TOKEN_FIELDS = ("title_t", "question_t", "keywords_t", "body_t", "alt_t")
-BM25 = "bm25(3.0, 2.0, 2.0, 1.0, 0.5)"
+BM25 = "bm25(3.0, 2.0, 2.0, 1.0, 0.5, 0.0)"
 PG_WEIGHT = {"title_t": "A", "question_t": "B", "keywords_t": "B", "alt_t": "C", "body_t": "D"}
 MAX_TOKEN = 64
 DOCS = ""  # the kb_terms row whose df is the number of indexed documents
 GENERATION = "#gen"  # the kb_terms row whose df changes (randomly) whenever the index changes
 
 _FTS_DDL = [
-    "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, "
+    "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, kind, "
     "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')",
     f"INSERT INTO kb_fts(kb_fts, rank) VALUES('rank', '{BM25}')",
     "CREATE TRIGGER kb_index_fts_ai AFTER INSERT ON kb_index BEGIN "
-    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
-    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t); END",
+    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END",
     "CREATE TRIGGER kb_index_fts_ad AFTER DELETE ON kb_index BEGIN "
-    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
-    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t); END",
+    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); END",
     "CREATE TRIGGER kb_index_fts_au AFTER UPDATE ON kb_index BEGIN "
-    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
-    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t); "
-    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t) VALUES "
-    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t); END",
+    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); "
+    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END",
     "INSERT INTO kb_fts(kb_fts) VALUES('rebuild')",
 ]
 _PG_DDL = ["CREATE INDEX IF NOT EXISTS ix_kb_index_tsv ON kb_index USING gin (tsv)"]
@@ -231,7 +231,8 @@ def candidates(
     documents of each very common token (cached per index generation), visible ones only."""
     rare, common = split_common(q, dfs, n_docs)
     found: dict[int, None] = {}
-    if rare.terms or rare.alt:
+    if rare.terms or rare.alt:  # as for common tokens, some slots are kept for articles that answer
+        found.update(dict.fromkeys(_ranked(session, rare, k=k // 2, answers=True)))
         found.update(dict.fromkeys(_ranked(session, rare, k=k)))
     for term, field in common[:MAX_COMMON]:
         found.update(dict.fromkeys(_top_for(session, term, field, k=k // 2, generation=dfs.get(GENERATION, 0))))
@@ -263,7 +264,10 @@ def _top_for(session: Session, term: str, field: str, *, k: int, generation: int
         if hit is not None:
             _top_cache.move_to_end(key)
             return hit
-    ids = _ranked(session, Analysis((term,), ()) if field == "terms" else Analysis((), (term,)), k=k, head=True)
+    one = Analysis((term,), ()) if field == "terms" else Analysis((), (term,))
+    # half the slots for kinds that answer a customer, so a flood of notices cannot crowd them out
+    answers = _ranked(session, one, k=k // 2, head=True, answers=True)
+    ids = list(dict.fromkeys([*answers, *_ranked(session, one, k=k, head=True)]))[:k]
     with _top_lock:
         _top_cache[key] = ids
         while len(_top_cache) > _TOP_SIZE:
@@ -289,21 +293,27 @@ def warm(session: Session, *, max_terms: int = 400, k: int = 30) -> int:
 
 def _ranked(
     session: Session, q: Analysis, *, k: int, where: str = "", params: dict[str, Any] | None = None,
-    head: bool = False,
+    head: bool = False, answers: bool = False,
 ) -> list[int]:
-    """The engine's own best k for a query (optionally only rows passing `where` on kb_index d; `head`:
-    lexical tokens only in title, question and keywords)."""
+    """The engine's own best k for a query: optionally only rows passing `where` (on kb_index d), lexical
+    tokens only in title, question and keywords (`head`), only kinds that answer a customer (`answers`)."""
     params = dict(params or {})
+    kinds = sorted(ANSWER_KINDS)
     if dialect(session) == "postgresql":
+        if answers:
+            where += " AND d.kind IN (" + ",".join(f"'{kd}'" for kd in kinds) + ")"
         params.update(q=tsquery_literal(q, head=head), k=k)
         sql = ("SELECT d.article_id FROM kb_index d WHERE d.tsv @@ CAST(:q AS tsquery)" + where
                + " ORDER BY ts_rank(d.tsv, CAST(:q AS tsquery)) DESC, d.article_id LIMIT :k")
     else:
         ensure(session)
-        params.update(q=fts5_query(q, head=head), k=k)
+        match = fts5_query(q, head=head)
+        if answers:  # an AND on FTS5's kind column, far cheaper than a join
+            match = f"({match}) AND kind : ({' OR '.join(kinds)})"
+        params.update(q=match, k=k)
         sql = ("SELECT kb_fts.rowid FROM kb_fts" + (" JOIN kb_index d ON d.article_id = kb_fts.rowid" if where else "")
                + " WHERE kb_fts MATCH :q" + where + " ORDER BY kb_fts.rank LIMIT :k")
-    return [r[0] for r in session.execute(_timed(sql) if where else text(sql), params)]
+    return [r[0] for r in session.execute(_timed(sql) if ":now" in sql else text(sql), params)]
 
 
 def _timed(sql: str):  # type: ignore[no-untyped-def]
@@ -317,18 +327,18 @@ def load(session: Session, ids: Sequence[int]) -> list[Candidate]:
         return []
     d, a = KbIndexDoc, KbArticle
     rows = session.execute(
-        select(d.article_id, d.ref, d.title, d.business_types, d.category, d.published_at, d.title_t,
+        select(d.article_id, d.ref, d.title, d.kind, d.business_types, d.category, d.published_at, d.title_t,
                d.question_t, d.keywords_t, d.body_t, d.alt_t, a.views, a.helpful, a.not_helpful)
         .join(a, a.id == d.article_id)
         .where(d.article_id.in_(ids))
     ).tuples()
     return [
         Candidate(
-            article_id=r[0], ref=r[1], title=r[2], business_types=tuple(r[3] or ()), category=tuple(r[4].split("/")),
-            published_at=r[5],
-            fields={"title": f" {r[6]} ", "question": f" {r[7]} ", "keywords": f" {r[8]} ", "body": f" {r[9]} ",
-                    "alt": f" {r[10]} "},
-            body_len=r[9].count(" ") + 1 if r[9] else 0, views=r[11], helpful=r[12], not_helpful=r[13],
+            article_id=r[0], ref=r[1], title=r[2], kind=r[3], business_types=tuple(r[4] or ()),
+            category=tuple(r[5].split("/")), published_at=r[6],
+            fields={"title": f" {r[7]} ", "question": f" {r[8]} ", "keywords": f" {r[9]} ", "body": f" {r[10]} ",
+                    "alt": f" {r[11]} "},
+            body_len=r[10].count(" ") + 1 if r[10] else 0, views=r[12], helpful=r[13], not_helpful=r[14],
         )
         for r in rows
     ]

@@ -25,6 +25,7 @@ class Weights:
     keywords: float = 2.0
     body: float = 1.0
     alt: float = 0.5
+    unigram: float = 0.3  # a lone character is weak evidence
     k: float = 1.0  # saturation of a term's summed field weight
     body_ref_len: int = 150  # body length (tokens) at which body evidence counts fully
     fresh_days: float = 180.0
@@ -33,9 +34,11 @@ class Weights:
     helpful_boost: float = 0.08
     business_boost: float = 0.2
     category_boost: float = 0.05  # per matching category level
+    answer_boost: float = 0.1  # kinds written to answer a customer, over notices
 
 
 DEFAULT_WEIGHTS = Weights()
+ANSWER_KINDS = frozenset({"qa", "flow", "faq", "script", "product"})
 GOOD_SCORE = 0.3  # a top result under this counts as "no good result" (a gap)
 
 
@@ -47,6 +50,7 @@ class Candidate:
     ref: str
     title: str
     fields: Mapping[str, str]  # title, question, keywords, body, alt: tokens as " t1 t2 … " (space-padded)
+    kind: str = "qa"
     body_len: int = 0
     business_types: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
@@ -92,6 +96,8 @@ def relevance(q: Analysis, c: Candidate, idfs: Mapping[str, float], w: Weights =
         i = idfs.get(t)
         if not i:
             continue
+        if len(t) == 1:
+            i *= w.unigram
         pad = f" {t} "
         x = sum(wt for f, wt in fw if pad in f)
         got += i * (x / (x + w.k)) * (top + w.k) / top
@@ -114,6 +120,8 @@ def boost(c: Candidate, ctx: Context, now: datetime, w: Weights = DEFAULT_WEIGHT
         m += w.fresh_boost * math.exp(-age / w.fresh_days)
     m += w.usage_boost * min(math.log1p(c.views) / math.log1p(1000), 1.0)
     m += w.helpful_boost * (c.helpful - c.not_helpful) / (c.helpful + c.not_helpful + 5)
+    if c.kind in ANSWER_KINDS:
+        m += w.answer_boost
     if ctx.business_type and ctx.business_type in c.business_types:
         m += w.business_boost
     depth = 0
