@@ -82,13 +82,14 @@ def wallboard_snapshot(request: Request, db: Any, principal: Principal) -> dict[
 @router.get("/desktop", dependencies=[require("contacts.desktop")])
 def get_desktop(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> dict[str, Any]:
     """The agent desktop snapshot (then follow the WebSocket from `last_event_id`)."""
-    runtime_of(request.app).rebuild() if runtime_of(request.app).engine is None else None
+    runtime_of(request.app).ensure_started(db)
     return desktop_snapshot(request, db, principal, clock.now())
 
 
 @router.get("/wallboard", dependencies=[require("wallboard.read")])
 def get_wallboard(request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """The wallboard snapshot (queues and agents in the principal's scope)."""
+    runtime_of(request.app).ensure_started(db)
     return wallboard_snapshot(request, db, principal)
 
 

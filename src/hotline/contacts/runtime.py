@@ -74,8 +74,8 @@ class ContactRuntime:
         self.day = ""
         self.listeners: list[Listener] = []
         self.wake = threading.Event()
-        self._task: asyncio.Task[None] | None = None
         self._stopped = False
+        self._next_acw_check = 0.0
 
     # ------------------------------------------------------------ sessions and the one serialised path
     def session(self) -> Session:
@@ -150,6 +150,12 @@ class ContactRuntime:
                 log.exception("contacts listener failed")
 
     # ------------------------------------------------------------ rebuild from the database
+    def ensure_started(self, db: Session) -> None:
+        """Rebuild on first use (ending the caller's transaction first, so SQLite never waits on itself)."""
+        if self.engine is None:
+            db.commit()
+            self.rebuild()
+
     def rebuild(self) -> None:
         with self.lock:
             self._rebuild()
@@ -450,8 +456,11 @@ class ContactRuntime:
             assert self.engine is not None
             now = self.clock.now()
             due = self.engine.next_timer()
+            if (due is None or due > now.timestamp()) and now.timestamp() < self._next_acw_check:
+                return 0
             with self.session() as db:
                 overdue = svc.acw_overdue(db_session=db, now=now)
+                self._next_acw_check = now.timestamp() + 5
                 if (due is None or due > now.timestamp()) and not overdue:
                     return 0
 
@@ -482,19 +491,10 @@ class ContactRuntime:
             self.wake.clear()
             await asyncio.sleep(delay)
 
-    def start(self) -> None:
-        self.rebuild()
-        self._stopped = False
-        self._task = asyncio.get_running_loop().create_task(self.loop())
-
-    async def stop(self) -> None:
-        self._stopped = True
-        if self._task is not None:
-            self._task.cancel()
-
     # ------------------------------------------------------------ snapshots
     def wallboard_rows(self, db: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every queue row and every logged-in agent row (unfiltered; the caller applies the policy)."""
+        db.commit()  # never hold a SQLite write lock while waiting for the engine lock
         with self.lock:
             if self.engine is None:
                 self._rebuild()
