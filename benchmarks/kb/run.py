@@ -115,7 +115,17 @@ def main() -> None:
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/hotline-kb-bench"))
     ap.add_argument("--show-misses", action="store_true", help="print queries whose top 3 miss (dev set only)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--no-answer-prior", action="store_true",
+                    help="ablation: no candidate slots and no boost for answer kinds (all distractors are notices)")
     args = ap.parse_args()
+    if args.no_answer_prior:
+        import dataclasses
+
+        from hotline.knowledge import ranking
+
+        index.ANSWER_KINDS = frozenset({"nokind"})
+        ranking.DEFAULT_WEIGHTS = dataclasses.replace(ranking.DEFAULT_WEIGHTS, answer_boost=0.0)
+        ranking.rank.__kwdefaults__["weights"] = ranking.DEFAULT_WEIGHTS
     if args.show_misses and args.set != "dev":
         ap.error("--show-misses is for the dev set; the evaluation set is not for tuning")
 
