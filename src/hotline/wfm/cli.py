@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 from datetime import datetime
@@ -489,3 +490,107 @@ def _progress(items: list, quiet: bool):  # type: ignore[no-untyped-def, type-ar
     from rich.progress import track
 
     yield from track(items, description=_("Forecasting"), console=Console(stderr=True))
+
+
+# --------------------------------------------------------------------------------------------------
+# schedule
+
+
+def _read_requirements(path: Path) -> tuple[dict[str, list[int]], datetime, int]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not {"interval_start", "agents"} <= set(reader.fieldnames or []):
+                raise _bad("--requirements", _("needs columns interval_start,agents (optional queue)"))
+            cells: dict[tuple[str, datetime], int] = {}
+            for i, row in enumerate(reader, start=2):
+                ts = _parse_local(row["interval_start"], "--requirements", i)
+                try:
+                    agents = int(float(row["agents"]))
+                except ValueError:
+                    raise _bad(
+                        "--requirements", _("line {line}: agents must be a number").format(line=i)
+                    ) from None
+                if agents < 0:
+                    raise _bad("--requirements", _("line {line}: agents must not be negative").format(line=i))
+                cells[(row.get("queue") or "").strip(), ts] = agents
+    except OSError as exc:
+        raise _bad("--requirements", str(exc)) from None
+    if not cells:
+        raise _bad("--requirements", _("has no rows"))
+    times = sorted({t for _q, t in cells})
+    minutes = [t.hour * 60 + t.minute for t in times]
+    step = 0
+    for m in minutes:
+        step = math.gcd(step, m)
+    step = math.gcd(step, 1440) or 1440
+    for a, b in itertools.pairwise(times):
+        step = math.gcd(step, int((b - a).total_seconds() // 60))
+    start = datetime(times[0].year, times[0].month, times[0].day)
+    end_day = times[-1].date()
+    n_int = ((end_day - start.date()).days + 1) * (1440 // step)
+    queues = sorted({q for q, _t in cells})
+    req = {q: [0] * n_int for q in queues}
+    for (q, t), v in cells.items():
+        req[q][int((t - start).total_seconds() // 60) // step] = v
+    return req, start, step
+
+
+@wfm_app.command(
+    "schedule", help=_("Optimal 24x7 shifts with breaks for a requirements CSV (OR-Tools CP-SAT).")
+)
+def schedule_cmd(
+    requirements: Annotated[
+        Path, typer.Option("--requirements", help=_("CSV: interval_start,agents[,queue]."))
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help=_("Output directory for schedule.csv and coverage.csv."))
+    ],
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help=_("Rules YAML (defaults if omitted)."))
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    import yaml
+
+    from hotline.wfm import schedule as schedule_mod
+
+    req, start, step = _read_requirements(requirements)
+    overrides: dict[str, Any] = {}
+    if rules is not None:
+        try:
+            overrides = yaml.safe_load(rules.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise _bad("--rules", str(exc)) from None
+        if not isinstance(overrides, dict):
+            raise _bad("--rules", _("must be a YAML mapping"))
+    try:
+        result = schedule_mod.solve(req, start, step, overrides)
+    except ValueError as exc:
+        raise _bad("--rules" if rules else "--requirements", str(exc)) from None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        multi = len(req) > 1 or "" not in req
+        with (out / "schedule.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["agent_id", "date", "activity", "start", "end"] + (["queue"] if multi else []))
+            for a in result.activities:
+                w.writerow(
+                    [
+                        a.agent_id,
+                        a.day.isoformat(),
+                        a.activity,
+                        f"{a.start:%Y-%m-%d %H:%M}",
+                        f"{a.end:%Y-%m-%d %H:%M}",
+                    ]
+                    + ([a.queue] if multi else [])
+                )
+        with (out / "coverage.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["interval_start", "required", "scheduled"] + (["queue"] if multi else []))
+            for q in sorted(req):
+                for t, r, s in zip(result.intervals, result.required[q], result.scheduled[q], strict=True):
+                    w.writerow([f"{t:%Y-%m-%d %H:%M}", r, s] + ([q] if multi else []))
+    except OSError as exc:
+        raise _bad("--out", str(exc)) from None
+    _emit({**result.summary(), "out": str(out), "interval_min": step}, as_json)

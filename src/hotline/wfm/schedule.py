@@ -302,6 +302,8 @@ def _stage1(
     seconds: float,
 ) -> tuple[dict[tuple[int, int, int, str], int] | None, str]:
     """Shift counts per (day, template, break pattern, queue) minimising weighted under/over/shifts."""
+    import time
+
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
@@ -358,17 +360,72 @@ def _stage1(
         [np.full(nk, float(obj["shift"])), np.full(nc, float(obj["under"])), np.full(nc, float(obj["over"]))]
     )
     upper = np.concatenate([[skilled[key[3]] for key in keys], target, np.full(nc, np.inf)])
-    res = milp(
+    bounds = Bounds(np.zeros(nk + 2 * nc), upper)
+    cons = LinearConstraint(a, lb, ub)
+    integrality = np.concatenate([np.ones(nk), np.zeros(2 * nc)])
+    t_start = time.perf_counter()
+    relaxed = milp(c, constraints=cons, integrality=np.zeros(nk + 2 * nc), bounds=bounds)
+    if relaxed.x is None:
+        return None, "INFEASIBLE" if relaxed.status == 2 else "UNKNOWN"
+    # LP rounding + local search: round down, then add/remove single shifts while that improves
+    a_cov = a[:nc, :nk].tocsc()
+    a_ext = a[nc:, :nk].tocsc()
+    ub_ext = np.array(ub_extra, dtype=float)
+    cols = [a_cov.indices[a_cov.indptr[j] : a_cov.indptr[j + 1]] for j in range(nk)]
+    ext_cols = [
+        (
+            a_ext.indices[a_ext.indptr[j] : a_ext.indptr[j + 1]],
+            a_ext.data[a_ext.indptr[j] : a_ext.indptr[j + 1]],
+        )
+        for j in range(nk)
+    ]
+    lp_n = relaxed.x[:nk]
+    # fix-and-solve: every shift count may only move to the floor or ceiling of its LP value, which
+    # leaves a small MIP (the fractional columns) that branch-and-cut closes quickly
+    lo_n, hi_n = np.floor(lp_n + 1e-7), np.ceil(lp_n - 1e-7)
+    small = milp(
         c,
-        constraints=LinearConstraint(a, lb, ub),
-        integrality=np.concatenate([np.ones(nk), np.zeros(2 * nc)]),
-        bounds=Bounds(np.zeros(nk + 2 * nc), upper),
-        options={"time_limit": max(1.0, seconds), "disp": False},
+        constraints=cons,
+        integrality=integrality,
+        bounds=Bounds(np.concatenate([lo_n, np.zeros(2 * nc)]), np.concatenate([hi_n, upper[nk:]])),
+        options={"time_limit": max(1.0, 0.5 * seconds)},
     )
-    if res.x is None:
-        return None, "INFEASIBLE" if res.status == 2 else "UNKNOWN"
-    counts = {key: round(res.x[j]) for j, key in enumerate(keys) if round(res.x[j]) > 0}
-    return counts, "OPTIMAL" if res.status == 0 else "FEASIBLE"
+    n = np.round(small.x[:nk]) if small.x is not None else lo_n
+    cov = a_cov @ n
+    used = a_ext @ n
+    w_u, w_o, w_s = float(obj["under"]), float(obj["over"]), float(obj["shift"])
+    order = list(np.argsort(-np.abs(lp_n - n)))
+    improved = True
+    while improved and time.perf_counter() - t_start < seconds:
+        improved = False
+        for j in order:
+            cj = cols[j]
+            rows_j, w_j = ext_cols[j]
+            gain_add = w_s + float(np.where(cov[cj] < target[cj], -w_u, w_o).sum())
+            if gain_add < 0 and n[j] < upper[j] and np.all(used[rows_j] + w_j <= ub_ext[rows_j] + 1e-9):
+                n[j] += 1
+                cov[cj] += 1
+                used[rows_j] += w_j
+                improved = True
+                continue
+            if n[j] > 0 and -w_s + float(np.where(cov[cj] > target[cj], -w_o, w_u).sum()) < 0:
+                n[j] -= 1
+                cov[cj] -= 1
+                used[rows_j] -= w_j
+                improved = True
+    best = n
+    best_cost = (
+        w_s * n.sum() + w_u * np.maximum(target - cov, 0).sum() + w_o * np.maximum(cov - target, 0).sum()
+    )
+    status = "OPTIMAL" if best_cost <= relaxed.fun + 1e-6 else "FEASIBLE"
+    left = seconds - (time.perf_counter() - t_start)
+    if status != "OPTIMAL" and left > 2:  # branch-and-cut may still beat the rounding
+        res = milp(c, constraints=cons, integrality=integrality, bounds=bounds, options={"time_limit": left})
+        if res.x is not None and res.fun < best_cost - 1e-6:
+            best = np.round(res.x[:nk])
+            status = "OPTIMAL" if res.status == 0 else "FEASIBLE"
+    counts = {key: int(best[j]) for j, key in enumerate(keys) if best[j] > 0}
+    return counts, status
 
 
 def solve(
