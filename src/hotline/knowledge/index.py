@@ -47,7 +47,6 @@ _FTS_DDL = [
     "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END",
     "INSERT INTO kb_fts(kb_fts) VALUES('rebuild')",
 ]
-_PG_DDL = ["CREATE INDEX IF NOT EXISTS ix_kb_index_tsv ON kb_index USING gin (tsv)"]
 
 
 def dialect(session: Session) -> str:
@@ -55,15 +54,13 @@ def dialect(session: Session) -> str:
 
 
 def ensure(session: Session) -> None:
-    """Create the engine's search structures if this database has none yet."""
+    """Create SQLite's FTS5 table and its triggers if this database has none yet (PostgreSQL's GIN index
+    on kb_index.tsv comes with the migration)."""
     if dialect(session) == "sqlite":
         exists = session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'kb_fts'")).first()
         if not exists:
             for stmt in _FTS_DDL:
                 session.execute(text(stmt))
-    elif dialect(session) == "postgresql":
-        for stmt in _PG_DDL:
-            session.execute(text(stmt))
 
 
 # -- documents ------------------------------------------------------------------------------------

@@ -98,7 +98,10 @@ class KbIndexDoc(Base):
     alt_t: Mapped[str] = mapped_column(Text, default="")
     tsv: Mapped[str | None] = mapped_column(TsVector, nullable=True)
 
-    __table_args__ = (Index("ix_kb_index_org_path", "org_path"),)
+    __table_args__ = (
+        Index("ix_kb_index_org_path", "org_path"),
+        Index("ix_kb_index_tsv", "tsv", postgresql_using="gin"),
+    )
 
 
 class KbTerm(Base):

@@ -132,6 +132,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('kb_index', schema=None) as batch_op:
         batch_op.create_index('ix_kb_index_org_path', ['org_path'], unique=False)
+        batch_op.create_index('ix_kb_index_tsv', ['tsv'], unique=False, postgresql_using='gin')
 
     op.create_table('kb_submissions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,6 +172,7 @@ def downgrade() -> None:
     op.drop_table('kb_versions')
     op.drop_table('kb_submissions')
     with op.batch_alter_table('kb_index', schema=None) as batch_op:
+        batch_op.drop_index('ix_kb_index_tsv', postgresql_using='gin')
         batch_op.drop_index('ix_kb_index_org_path')
 
     op.drop_table('kb_index')
