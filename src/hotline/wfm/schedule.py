@@ -287,6 +287,61 @@ def _greedy_roster(
     return out
 
 
+def _improve_cp_sat(
+    start: Any,
+    cols: list[Any],
+    ext_cols: list[tuple[Any, Any]],
+    ub_ext: Any,
+    upper: Any,
+    target: Any,
+    weights: tuple[float, float, float],
+    seconds: float,
+    rules: dict[str, Any],
+) -> tuple[Any, str]:
+    """The stage-1 covering model in CP-SAT, started from `start` (a hint), for `seconds`."""
+    import numpy as np
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    nk, nc = len(cols), len(target)
+    n = [model.new_int_var(0, int(upper[j]), f"n{j}") for j in range(nk)]
+    for j in range(nk):
+        model.add_hint(n[j], int(start[j]))
+    by_cell: list[list[Any]] = [[] for _ in range(nc)]
+    by_row: dict[int, list[tuple[Any, int]]] = {}
+    for j in range(nk):
+        for g in cols[j]:
+            by_cell[g].append(n[j])
+        for r, w in zip(*ext_cols[j], strict=True):
+            by_row.setdefault(int(r), []).append((n[j], int(w)))
+    for r, terms in by_row.items():
+        model.add(sum(w * v for v, w in terms) <= int(ub_ext[r]))
+    dev = []
+    w_u, w_o, w_s = (int(w) for w in weights)
+    start_cov = np.zeros(nc)
+    for j in range(nk):
+        start_cov[cols[j]] += start[j]
+    for g in range(nc):
+        req = int(target[g])
+        u = model.new_int_var(0, req, f"u{g}")
+        o = model.new_int_var(0, max(1, len(by_cell[g])) * 1000, f"o{g}")
+        model.add(sum(by_cell[g]) - req == o - u)
+        model.add_hint(u, int(max(0, req - start_cov[g])))
+        model.add_hint(o, int(max(0, start_cov[g] - req)))
+        dev += [w_u * u, w_o * o]
+    model.minimize(sum(dev) + w_s * sum(n))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = int(rules["solver"]["workers"])
+    solver.parameters.random_seed = int(rules["solver"]["seed"])
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return start, "FEASIBLE"
+    return np.array(
+        [solver.value(v) for v in n], dtype=float
+    ), "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
+
+
 def _stage1(
     keys: list[tuple[int, int, int, str]],
     cover: dict[tuple[int, int], list[int]],
@@ -388,30 +443,69 @@ def _stage1(
         constraints=cons,
         integrality=integrality,
         bounds=Bounds(np.concatenate([lo_n, np.zeros(2 * nc)]), np.concatenate([hi_n, upper[nk:]])),
-        options={"time_limit": max(1.0, 0.5 * seconds)},
+        options={"time_limit": max(1.0, 0.25 * seconds)},
     )
     n = np.round(small.x[:nk]) if small.x is not None else lo_n
     cov = a_cov @ n
     used = a_ext @ n
     w_u, w_o, w_s = float(obj["under"]), float(obj["over"]), float(obj["shift"])
     order = list(np.argsort(-np.abs(lp_n - n)))
+    # neighbours of a column: the same day and queue, another break pattern or a start one step away
+    index = {key: j for j, key in enumerate(keys)}
+    step = int(rules["shifts"]["start_step_min"])
+    by_start = {(t.start_min, t.length_min): ti for ti, t in enumerate(temps)}
+    neighbours: list[list[int]] = []
+    for d, ti, k, q in keys:
+        t = temps[ti]
+        near = [index[d, ti, k2, q] for k2 in range(100) if k2 != k and (d, ti, k2, q) in index]
+        for delta in (-step, step):
+            ti2 = by_start.get((t.start_min + delta, t.length_min))
+            if ti2 is not None and (d, ti2, k, q) in index:
+                near.append(index[d, ti2, k, q])
+        neighbours.append(near)
+
+    def fits(rows_w: tuple[Any, Any], sign: float) -> bool:
+        rows_j, w_j = rows_w
+        return bool(np.all(used[rows_j] + sign * w_j <= ub_ext[rows_j] + 1e-9))
+
     improved = True
     while improved and time.perf_counter() - t_start < seconds:
         improved = False
         for j in order:
             cj = cols[j]
-            rows_j, w_j = ext_cols[j]
             gain_add = w_s + float(np.where(cov[cj] < target[cj], -w_u, w_o).sum())
-            if gain_add < 0 and n[j] < upper[j] and np.all(used[rows_j] + w_j <= ub_ext[rows_j] + 1e-9):
+            if gain_add < 0 and n[j] < upper[j] and fits(ext_cols[j], 1.0):
                 n[j] += 1
                 cov[cj] += 1
-                used[rows_j] += w_j
+                used[ext_cols[j][0]] += ext_cols[j][1]
                 improved = True
                 continue
-            if n[j] > 0 and -w_s + float(np.where(cov[cj] > target[cj], -w_o, w_u).sum()) < 0:
+            if n[j] == 0:
+                continue
+            gain_remove = -w_s + float(np.where(cov[cj] > target[cj], -w_o, w_u).sum())
+            if gain_remove < 0:
                 n[j] -= 1
                 cov[cj] -= 1
-                used[rows_j] -= w_j
+                used[ext_cols[j][0]] -= ext_cols[j][1]
+                improved = True
+                continue
+            # move one unit to the best neighbour
+            cov[cj] -= 1
+            used[ext_cols[j][0]] -= ext_cols[j][1]
+            best_j, best_gain = -1, -gain_remove - 1e-9
+            for j2 in neighbours[j]:
+                if n[j2] >= upper[j2] or not fits(ext_cols[j2], 1.0):
+                    continue
+                c2 = cols[j2]
+                g2 = w_s + float(np.where(cov[c2] < target[c2], -w_u, w_o).sum())
+                if g2 < best_gain:
+                    best_j, best_gain = j2, g2
+            target_j = j if best_j < 0 else best_j
+            cov[cols[target_j]] += 1
+            used[ext_cols[target_j][0]] += ext_cols[target_j][1]
+            if best_j >= 0:
+                n[j] -= 1
+                n[best_j] += 1
                 improved = True
     best = n
     best_cost = (
@@ -419,11 +513,18 @@ def _stage1(
     )
     status = "OPTIMAL" if best_cost <= relaxed.fun + 1e-6 else "FEASIBLE"
     left = seconds - (time.perf_counter() - t_start)
-    if status != "OPTIMAL" and left > 2:  # branch-and-cut may still beat the rounding
-        res = milp(c, constraints=cons, integrality=integrality, bounds=bounds, options={"time_limit": left})
-        if res.x is not None and res.fun < best_cost - 1e-6:
-            best = np.round(res.x[:nk])
-            status = "OPTIMAL" if res.status == 0 else "FEASIBLE"
+    if status != "OPTIMAL" and left > 2:  # CP-SAT's large-neighbourhood search improves the rounding
+        cand, cand_status = _improve_cp_sat(
+            best, cols, ext_cols, ub_ext, upper[:nk], target, (w_u, w_o, w_s), left, rules
+        )
+        cand_cov = a_cov @ cand
+        cand_cost = (
+            w_s * cand.sum()
+            + w_u * np.maximum(target - cand_cov, 0).sum()
+            + w_o * np.maximum(cand_cov - target, 0).sum()
+        )
+        if cand_cost < best_cost:
+            best, status = cand, cand_status
     counts = {key: int(best[j]) for j, key in enumerate(keys) if best[j] > 0}
     return counts, status
 
