@@ -13,12 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline import DOMAINS, __version__
 from hotline.core.clock import Clock, SystemClock
 from hotline.core.config import Settings
-from hotline.core.db import make_engine, make_sessionmaker
+from hotline.core.db import make_engine, make_sessionmaker, read_engine
 from hotline.core.errors import HotlineError, NotAuthenticated
 from hotline.core.events import EventHub, make_hub
 from hotline.core.i18n import gettext
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     app.state.clock = clock or SystemClock()
     app.state.hub = hub or make_hub(settings.redis_url)
     app.state.sessionmaker = make_sessionmaker(engine, info={"hub": app.state.hub})
+    app.state.read_sessionmaker = make_sessionmaker(read_engine(engine), info={"hub": app.state.hub})
     app.state.background = []  # async jobs (app) -> None that domains add in jobs.install(app)
     install_log_scrubbing()
 
@@ -116,6 +118,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         if _wants_json(request):
             return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return render(request, "error.html", {"error": body, "status": exc.status_code}, status_code=exc.status_code)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        """A number too large for a column (any id or count the route did not bound) is bad input, not a crash."""
+        body = {"code": "invalid_input", "msg": gettext("A number is out of range", request_locale(request)),
+                "details": {}}
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:

@@ -18,7 +18,15 @@ from hotline.core.auth import Principal, Resource, allowed
 from hotline.core.errors import Forbidden
 from hotline.core.events import Event
 from hotline.org import service as org_service
-from hotline.web.deps import SESSION_COOKIE, AppClock, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import (
+    SESSION_COOKIE,
+    AppClock,
+    CurrentPrincipal,
+    DbSession,
+    IdPath,
+    RequestActor,
+    require,
+)
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 CHANNELS = {"desktop": svc.DESKTOP, "wallboard": svc.WALLBOARD}
@@ -125,34 +133,34 @@ def set_agent_state(data: StateIn, request: Request, db: DbSession, principal: C
 
 
 @router.post("/offers/{offer_id}/accept", dependencies=[require("contacts.desktop")])
-def accept_offer(offer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def accept_offer(offer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Answer an offered contact; an expired offer answers 409 offer_closed."""
     contact_id = runtime_of(request.app).accept(db, user_id=principal.user_id, offer_id=offer_id)
     return {"contact_id": contact_id}
 
 
 @router.post("/offers/{offer_id}/reject", dependencies=[require("contacts.desktop")])
-def reject_offer(offer_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def reject_offer(offer_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """Refuse an offer: the contact goes back to its place; the agent becomes not ready."""
     runtime_of(request.app).reject(db, user_id=principal.user_id, offer_id=offer_id)
     return {"ok": True}
 
 
 @router.post("/{contact_id}/hold", dependencies=[require("contacts.desktop")])
-def hold(contact_id: int, data: HoldIn, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def hold(contact_id: IdPath, data: HoldIn, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     runtime_of(request.app).hold(db, user_id=principal.user_id, contact_id=contact_id, on=data.on)
     return {"ok": True}
 
 
 @router.post("/{contact_id}/end", dependencies=[require("contacts.desktop")])
-def end(contact_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def end(contact_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """End the conversation; after-call work starts."""
     runtime_of(request.app).end(db, user_id=principal.user_id, contact_id=contact_id)
     return {"ok": True}
 
 
 @router.post("/{contact_id}/wrap-up", dependencies=[require("contacts.desktop")])
-def wrap_up(contact_id: int, data: WrapUpIn, request: Request, db: DbSession,
+def wrap_up(contact_id: IdPath, data: WrapUpIn, request: Request, db: DbSession,
             principal: CurrentPrincipal) -> dict[str, Any]:
     """Close after-call work with a wrap-up code (and linked work orders)."""
     runtime_of(request.app).wrap_up(db, user_id=principal.user_id, contact_id=contact_id, code=data.code,
@@ -161,7 +169,7 @@ def wrap_up(contact_id: int, data: WrapUpIn, request: Request, db: DbSession,
 
 
 @router.post("/{contact_id}/transfer", dependencies=[require("contacts.desktop")])
-def transfer(contact_id: int, data: TransferIn, request: Request, db: DbSession,
+def transfer(contact_id: IdPath, data: TransferIn, request: Request, db: DbSession,
              principal: CurrentPrincipal) -> dict[str, Any]:
     """Blind transfer to a queue key, 'expert' or 'marketing'; the agent goes to after-call work."""
     leg = runtime_of(request.app).transfer(db, user_id=principal.user_id, contact_id=contact_id, target=data.target)
@@ -169,7 +177,7 @@ def transfer(contact_id: int, data: TransferIn, request: Request, db: DbSession,
 
 
 @router.post("/{contact_id}/messages", dependencies=[require("contacts.desktop")])
-def agent_message(contact_id: int, data: TextIn, db: DbSession, principal: CurrentPrincipal,
+def agent_message(contact_id: IdPath, data: TextIn, db: DbSession, principal: CurrentPrincipal,
                   clock: AppClock) -> dict[str, Any]:
     """The agent says something (chat, or a voice call talked by text)."""
     c = svc.own_contact(db_session=db, principal=principal, contact_id=contact_id)
@@ -178,7 +186,7 @@ def agent_message(contact_id: int, data: TextIn, db: DbSession, principal: Curre
 
 
 @router.get("/history/{contact_id}", dependencies=[require("contacts.read")])
-def contact_detail(contact_id: int, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def contact_detail(contact_id: IdPath, db: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     """One contact (own as an agent, in scope as a supervisor), with its conversation."""
     c = svc.get_contact(db_session=db, principal=principal, contact_id=contact_id)
     return {**svc.contact_view(db, c), "messages": svc.messages(db_session=db, contact_id=c.id)}
@@ -204,14 +212,14 @@ def dial(data: CallIn, request: Request, db: DbSession, clock: AppClock) -> dict
 
 
 @router.post("/calls/{contact_id}/key")
-def press(contact_id: int, data: KeyIn, request: Request, db: DbSession,
+def press(contact_id: IdPath, data: KeyIn, request: Request, db: DbSession,
           x_caller_token: str = Header("", max_length=64)) -> dict[str, Any]:
     """A DTMF key (or 'timeout') in the IVR."""
     return runtime_of(request.app).caller_key(db, contact_id=contact_id, token=x_caller_token, key=data.key)
 
 
 @router.post("/calls/{contact_id}/messages")
-def caller_message(contact_id: int, data: TextIn, db: DbSession, clock: AppClock,
+def caller_message(contact_id: IdPath, data: TextIn, db: DbSession, clock: AppClock,
                    x_caller_token: str = Header("", max_length=64)) -> dict[str, Any]:
     """The caller says something to the agent."""
     c = svc.live_leg(db_session=db, contact=svc.caller_contact(db_session=db, contact_id=contact_id,
@@ -221,14 +229,14 @@ def caller_message(contact_id: int, data: TextIn, db: DbSession, clock: AppClock
 
 
 @router.post("/calls/{contact_id}/hangup")
-def hangup(contact_id: int, request: Request, db: DbSession,
+def hangup(contact_id: IdPath, request: Request, db: DbSession,
            x_caller_token: str = Header("", max_length=64)) -> dict[str, Any]:
     """The caller hangs up (self-served, abandoned, or end of talk)."""
     return {"outcome": runtime_of(request.app).hangup(db, contact_id=contact_id, token=x_caller_token)}
 
 
 @router.get("/calls/{contact_id}")
-def call_status(contact_id: int, db: DbSession, after: int = 0,
+def call_status(contact_id: IdPath, db: DbSession, after: int = 0,
                 x_caller_token: str = Header("", max_length=64)) -> dict[str, Any]:
     """What the caller sees: state, agent's messages after an id (poll about once a second)."""
     first = svc.caller_contact(db_session=db, contact_id=contact_id, token=x_caller_token)
@@ -271,7 +279,7 @@ def save_ivr(data: MenuIn, db: DbSession, principal: CurrentPrincipal, clock: Ap
 
 
 @router.post("/ivr/{menu_id}/publish", dependencies=[require("contacts.manage")])
-def publish_ivr(menu_id: int, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+def publish_ivr(menu_id: IdPath, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
                 actor: RequestActor) -> dict[str, Any]:
     """Publish a version (publishing an older version is a rollback)."""
     return _menu_out(svc.do_publish_ivr(db_session=db, principal=principal, actor=actor, now=clock.now(),

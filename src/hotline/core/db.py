@@ -65,11 +65,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (no lock-upgrade deadlocks); readers of a WAL database need
+            # none: `engine.execution_options(sqlite_begin="DEFERRED")` gives such a read engine.
+            conn.exec_driver_sql("BEGIN " + conn.get_execution_options().get("sqlite_begin", "IMMEDIATE"))
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same database for read-mostly work (GET requests): on SQLite it takes no lock until it writes."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
 
 
 def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:

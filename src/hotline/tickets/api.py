@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from hotline.core.idempotency import run_once
 from hotline.tickets import reports, schemas, service
-from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, IdPath, RequestActor, require
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 Key = Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)]
@@ -124,13 +124,13 @@ def timeliness_csv(db: DbSession, principal: CurrentPrincipal, clock: AppClock, 
 
 
 @router.get("/{ticket_id}", response_model=schemas.TicketRead)
-def get(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> schemas.TicketRead:
+def get(ticket_id: IdPath, db: DbSession, principal: CurrentPrincipal) -> schemas.TicketRead:
     """One work order (out of scope → 404)."""
     return service.to_read(db, service.get(db_session=db, principal=principal, ticket_id=ticket_id))
 
 
 @router.get("/{ticket_id}/history", response_model=list[HistoryRead])
-def history(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[HistoryRead]:
+def history(ticket_id: IdPath, db: DbSession, principal: CurrentPrincipal) -> list[HistoryRead]:
     """Every change of the order: who, when, what."""
     service.get(db_session=db, principal=principal, ticket_id=ticket_id)
     return [HistoryRead.model_validate(h, from_attributes=True) for h in
@@ -138,7 +138,7 @@ def history(ticket_id: int, db: DbSession, principal: CurrentPrincipal) -> list[
 
 
 @router.post("/{ticket_id}/actions/{action}", response_model=schemas.TicketRead)
-def act(ticket_id: int, action: str, data: schemas.TicketAction, request: Request, db: DbSession,
+def act(ticket_id: IdPath, action: str, data: schemas.TicketAction, request: Request, db: DbSession,
         principal: CurrentPrincipal, clock: AppClock, actor: RequestActor, idempotency_key: Key = None) -> JSONResponse:
     """Run one action of the loop (frontline_try, to_expert, solve, dispatch, redispatch, return, reply,
     callback, suspend, resume) with the version read; an illegal move answers 409."""

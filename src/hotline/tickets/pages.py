@@ -15,7 +15,7 @@ from hotline.core.auth import Principal
 from hotline.core.errors import HotlineError, NotFound
 from hotline.org.models import OrgUnit
 from hotline.tickets import reports, rules, schemas, service
-from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, RequestActor, require
+from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, IdPath, RequestActor, require
 from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -147,12 +147,12 @@ def hotspots_page(request: Request, db: DbSession, principal: CurrentPrincipal, 
 
 
 @router.get("/tickets/{ticket_id}", dependencies=[require("tickets.read")])
-def detail_page(ticket_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+def detail_page(ticket_id: IdPath, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
     return _detail(request, db, principal, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/act/{action}", dependencies=[require("tickets.read")])
-async def act(ticket_id: int, action: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+async def act(ticket_id: IdPath, action: str, request: Request, db: DbSession, principal: CurrentPrincipal,
               clock: AppClock, actor: RequestActor) -> Response:
     data = await _form(request)
     back = data.pop("back", "")

@@ -25,8 +25,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """A session for one request: committed when the route returns (before the response is sent)."""
-    session = request.app.state.sessionmaker()
+    """A session for one request: committed when the route returns (before the response is sent).
+
+    Reads (GET/HEAD) take no SQLite lock until they write; other methods take the write lock at BEGIN."""
+    state = request.app.state
+    session = (state.read_sessionmaker if request.method in SAFE_METHODS else state.sessionmaker)()
     try:
         yield session
         session.commit()
