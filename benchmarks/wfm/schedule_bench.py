@@ -68,7 +68,7 @@ def pyworkforce_run(req: list[int], rules: dict, seconds: float) -> tuple[float,
         for i in range(t.start_min // interval, (t.start_min + t.length_min) // interval):
             row[i] = 1
         for _n, a, b in pat:
-            for i in range((t.start_min + a) // interval, (t.start_min + b) // interval):
+            for i in range((t.start_min + a) // interval, -(-(t.start_min + b) // interval)):
                 row[i] = 0
         coverage[f"{t.start_min}_{t.length_min}"] = row
     days = [req[d * PER_DAY : (d + 1) * PER_DAY] for d in range(7)]

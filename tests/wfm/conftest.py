@@ -116,11 +116,12 @@ def check_schedule(
     on_phone: dict[tuple[str, datetime], int] = defaultdict(int)
     for agent, lst in shifts.items():
         for s, e, q in lst:
-            t = s
-            while t < e:
-                if not any(bs <= t < be for _n, bs, be in breaks.get((agent, s), [])):
+            t = s  # an agent counts in an interval when on the phone for all of it
+            step = timedelta(minutes=interval_min)
+            while t + step <= e:
+                if not any(bs < t + step and t < be for _n, bs, be in breaks.get((agent, s), [])):
                     on_phone[q, t] += 1
-                t += timedelta(minutes=interval_min)
+                t += step
     with coverage_csv.open(encoding="utf-8") as fh:
         cov_rows = list(csv.DictReader(fh))
     n_int = len(next(iter(requirements.values())))

@@ -348,7 +348,8 @@ def _stage1(
     temps: list[Template],
     req: dict[str, list[int]],
     queues: list[str],
-    skilled: dict[str, int],
+    skilled: dict[tuple[int, str], int],
+    available: list[int],
     n_agents: int,
     n_int: int,
     per_day: int,
@@ -387,9 +388,9 @@ def _stage1(
     for d in range(n_days):
         for q in queues:
             extra_rows.append(
-                ([j for j, key in enumerate(keys) if key[0] == d and key[3] == q], [], skilled[q])
+                ([j for j, key in enumerate(keys) if key[0] == d and key[3] == q], [], skilled[d, q])
             )
-        extra_rows.append(([j for j, key in enumerate(keys) if key[0] == d], [], n_agents))
+        extra_rows.append(([j for j, key in enumerate(keys) if key[0] == d], [], available[d]))
     extra_rows.append((list(range(nk)), [], int(wk["max_days"]) * n_agents))
     paid = [float(paid_minutes(temps[key[1]], rules)) for key in keys]
     extra_rows.append((list(range(nk)), paid, int(wk["max_paid_minutes"]) * n_agents))
@@ -414,7 +415,7 @@ def _stage1(
     c = np.concatenate(
         [np.full(nk, float(obj["shift"])), np.full(nc, float(obj["under"])), np.full(nc, float(obj["over"]))]
     )
-    upper = np.concatenate([[skilled[key[3]] for key in keys], target, np.full(nc, np.inf)])
+    upper = np.concatenate([[skilled[key[0], key[3]] for key in keys], target, np.full(nc, np.inf)])
     bounds = Bounds(np.zeros(nk + 2 * nc), upper)
     cons = LinearConstraint(a, lb, ub)
     integrality = np.concatenate([np.ones(nk), np.zeros(2 * nc)])
@@ -571,7 +572,7 @@ def solve(
             off = {
                 i
                 for _n, a, b in pat
-                for i in range((t.start_min + a) // interval_min, (t.start_min + b) // interval_min)
+                for i in range((t.start_min + a) // interval_min, -(-(t.start_min + b) // interval_min))
             }
             cover[ti, k] = [
                 i
@@ -594,17 +595,34 @@ def solve(
     # LP-tight covering MIP; HiGHS (scipy.optimize.milp) proves it optimal in seconds where CP-SAT on 2
     # workers did not converge in 30 s (docs/reference/wfm.md).
     intervals = [start + timedelta(minutes=interval_min * g) for g in range(n_int)]
-    skilled = {q: sum(1 for ag in agents if q in ag.queues) for q in queues}
+    skilled = {
+        (d, q): sum(1 for ag in agents if q in ag.queues and day not in ag.unavailable)
+        for d, day in enumerate(days)
+        for q in queues
+    }
+    available = [sum(1 for ag in agents if day not in ag.unavailable) for day in days]
     keys = [
         (d, ti, k, q)
         for d in range(n_days)
         for ti in range(len(temps))
         for k in range(len(patterns[ti]))
         for q in queues
-        if skilled[q]
+        if skilled[d, q]
     ]
     counts, status1 = _stage1(
-        keys, cover, temps, req, queues, skilled, len(agents), n_int, per_day, night, rules_, 0.6 * t_total
+        keys,
+        cover,
+        temps,
+        req,
+        queues,
+        skilled,
+        available,
+        len(agents),
+        n_int,
+        per_day,
+        night,
+        rules_,
+        0.6 * t_total,
     )
     if counts is None:
         empty = {q: [0] * n_int for q in queues}

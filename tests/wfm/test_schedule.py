@@ -1,0 +1,178 @@
+"""Schedules: every rule holds in the output (checked independently of the solver), CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from hotline.cli import app
+from hotline.wfm import schedule as SC
+
+runner = CliRunner()
+START = datetime(2026, 3, 2)
+
+
+def _requirements(days: int = 3, peak: int = 6) -> list[int]:
+    out = []
+    for d in range(days):
+        for i in range(48):  # 30-minute intervals
+            h = i / 2
+            v = 1 if h < 7 or h >= 22 else peak if 9 <= h < 12 or 14 <= h < 18 else peak // 2
+            out.append(max(0, v - (d == 2)))
+    return out
+
+
+def _write_requirements(path, req: dict[str, list[int]]) -> None:  # type: ignore[no-untyped-def]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        multi = len(req) > 1
+        w.writerow(["interval_start", "agents"] + (["queue"] if multi else []))
+        for q, vals in req.items():
+            for g, v in enumerate(vals):
+                w.writerow(
+                    [(START + timedelta(minutes=30 * g)).strftime("%Y-%m-%d %H:%M"), v]
+                    + ([q] if multi else [])
+                )
+
+
+RULES = {
+    "solver": {"time_limit_s": 8.0, "workers": 2},
+    "week": {"max_days": 2, "max_paid_minutes": 960, "min_rest_between_shifts_min": 660},
+    "night": {"start": "22:00", "end": "06:00", "max_shifts_per_week": 1},
+}
+
+
+def test_schedule_cli_output_obeys_every_rule(tmp_path, schedule_checker) -> None:  # type: ignore[no-untyped-def]
+    req = {"": _requirements()}
+    _write_requirements(tmp_path / "req.csv", req)
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(RULES), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "wfm",
+            "schedule",
+            "--requirements",
+            str(tmp_path / "req.csv"),
+            "--rules",
+            str(tmp_path / "rules.yaml"),
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["status"] in ("OPTIMAL", "FEASIBLE")
+    assert 0.0 <= summary["within_5pct_share"] <= 1.0
+    with (out / "schedule.csv").open(encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == ["agent_id", "date", "activity", "start", "end"]
+        acts = {r["activity"] for r in reader}
+    assert acts == {"shift", "meal", "break"} or acts == {"shift", "break"}
+    with (out / "coverage.csv").open(encoding="utf-8") as fh:
+        assert csv.DictReader(fh).fieldnames == ["interval_start", "required", "scheduled"]
+    errors = schedule_checker(
+        out / "schedule.csv", out / "coverage.csv", req, START, 30, SC.merged_rules(RULES)
+    )
+    assert errors == []
+    # the summary agrees with the files
+    with (out / "coverage.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    hits = sum(abs(int(r["scheduled"]) - int(r["required"])) <= 0.05 * int(r["required"]) for r in rows)
+    assert summary["within_5pct_share"] == pytest.approx(hits / len(rows))
+
+
+def test_skills_availability_and_preferences_hold(tmp_path, schedule_checker) -> None:  # type: ignore[no-untyped-def]
+    req = {"10000": _requirements(2, 4), "10086": _requirements(2, 3)}
+    agents = (
+        [
+            {"id": f"G{i}", "queues": ["10000"], "unavailable": ["2026-03-03"] if i < 3 else []}
+            for i in range(8)
+        ]
+        + [{"id": f"M{i}", "queues": ["10086"], "prefer_start": ["06:00", "12:00"]} for i in range(6)]
+        + [{"id": "X0", "queues": ["10000", "10086"]}]
+    )
+    rules = {**RULES, "agents": agents}
+    result = SC.solve(req, START, 30, rules)
+    assert result.status in ("OPTIMAL", "FEASIBLE", "PARTIAL")  # PARTIAL: a stage-1 shift found no agent
+    assert result.summary()["shifts"] > 0
+    _write_requirements(tmp_path / "req.csv", req)
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app,
+        [
+            "wfm",
+            "schedule",
+            "--requirements",
+            str(tmp_path / "req.csv"),
+            "--rules",
+            str(tmp_path / "rules.yaml"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    spec = {a["id"]: a for a in agents}
+    errors = schedule_checker(
+        out / "schedule.csv", out / "coverage.csv", req, START, 30, SC.merged_rules(rules), spec
+    )
+    assert errors == []
+    with (out / "schedule.csv").open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["activity"] == "shift"]
+    assert {r["queue"] for r in rows} <= {"10000", "10086"}
+    assert not any(r["agent_id"] in ("G0", "G1", "G2") and r["date"] == "2026-03-03" for r in rows)
+
+
+def test_checker_catches_a_broken_schedule(tmp_path, schedule_checker) -> None:  # type: ignore[no-untyped-def]
+    req = {"": [1] * 48}
+    sched = tmp_path / "s.csv"
+    sched.write_text(
+        "agent_id,date,activity,start,end\n"
+        "A,2026-03-02,shift,2026-03-02 08:00,2026-03-02 16:30\n"  # 8.5 h shift without its meal and rests
+        "A,2026-03-02,shift,2026-03-02 17:00,2026-03-02 21:00\n",  # second shift the same day
+        encoding="utf-8",
+    )
+    cov = tmp_path / "c.csv"
+    cov.write_text("interval_start,required,scheduled\n", encoding="utf-8")
+    errors = schedule_checker(sched, cov, req, START, 30, SC.merged_rules(None))
+    assert any("more than one shift" in e for e in errors)
+    assert any("meals" in e for e in errors)
+    assert any("coverage.csv has" in e for e in errors)
+
+
+def test_rules_are_validated() -> None:
+    with pytest.raises(ValueError, match="unknown rules section"):
+        SC.merged_rules({"shfts": {}})
+    with pytest.raises(ValueError, match="unknown key"):
+        SC.merged_rules({"week": {"max_dayz": 3}})
+
+
+def test_schedule_cli_bad_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "r.csv").write_text("interval_start,agents\n2026-03-02 00:00,-1\n", encoding="utf-8")
+    res = runner.invoke(
+        app, ["wfm", "schedule", "--requirements", str(tmp_path / "r.csv"), "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 2 and "--requirements" in res.output
+    (tmp_path / "r.csv").write_text("interval_start,agents\n2026-03-02 00:00,1\n", encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text("week: {max_dayz: 1}\n", encoding="utf-8")
+    res = runner.invoke(
+        app,
+        [
+            "wfm",
+            "schedule",
+            "--requirements",
+            str(tmp_path / "r.csv"),
+            "--rules",
+            str(tmp_path / "rules.yaml"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert res.exit_code == 2 and "--rules" in res.output and "Traceback" not in res.output
