@@ -169,3 +169,29 @@ def test_snippets_are_escaped_and_highlighted(db: Session, clock: ManualClock) -
     hit = service.search(db, query="国漫", at=clock.now(), snippets=True)[0]
     assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
     assert "<mark>国际漫游</mark>" in hit.snippet
+
+
+
+def test_jobs_warm_the_caches_and_retire_expired_articles(tmp_path, clock: ManualClock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from hotline.core import migrate
+    from hotline.core.db import make_engine, make_sessionmaker, transaction
+    from hotline.core.testing import fresh_database_url
+    from hotline.knowledge import index, jobs
+
+    eng = make_engine(fresh_database_url(tmp_path, "kbjobs"))
+    migrate.upgrade(eng)
+    factory = make_sessionmaker(eng)
+    with transaction(factory) as s:
+        service.import_articles(s, records=[NEW.model_copy(update={"id": "roam", "effective_to": clock.now()
+                                                                   + timedelta(days=1)})], at=clock.now())
+    monkeypatch.setattr(index, "COMMON_MIN", 0)
+    index._top_cache.clear()
+    assert jobs.warm(factory) > 0 and len(index._top_cache) > 0
+    assert jobs.expire(factory, clock) == []
+    clock.advance(days=2)
+    assert jobs.expire(factory, clock) == ["roam"]
+    with factory() as s:
+        assert service.get_article(s, principal=None, ref="roam").state == "retired"
+    eng.dispose()
