@@ -32,13 +32,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from distractors import generate  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from distractors import generate
+from sqlalchemy import text
 
-from hotline.core import migrate  # noqa: E402
-from hotline.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from hotline.knowledge import index, service  # noqa: E402
-from hotline.knowledge.schemas import parse_article  # noqa: E402
+from hotline.core import migrate
+from hotline.core.db import make_engine, make_sessionmaker, transaction
+from hotline.knowledge import index, service
+from hotline.knowledge.schemas import parse_article
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 SRC = HERE.parents[1] / "src" / "hotline" / "knowledge"

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from hotline.core.clock import ManualClock
 from hotline.knowledge import index, service
-from hotline.knowledge.ranking import Candidate, Context, rank, tokens
 from hotline.knowledge.analysis import default_analyzer
+from hotline.knowledge.ranking import Candidate, Context, rank, tokens
 
 # query → the article that must come first (colloquial, typos, traditional, pinyin, abbreviations, short)
 FIRST = [

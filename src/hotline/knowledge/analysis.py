@@ -13,6 +13,7 @@ the same way. Every token is made of word characters only, so engines never spli
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -27,14 +28,7 @@ SYNONYMS_FILE = DATA_DIR / "synonyms.txt"
 
 # Words that carry no search meaning in agent queries; removed at the word level after segmentation.
 STOPWORDS = frozenset(
-    """的 了 吗 呢 吧 啊 呀 哦 嗯 呃 啦 嘛 么 我 你 您 他 她 它 我们 你们 他们 咱 咱们 自己 怎么 怎样 怎么样
-    如何 什么 啥 为什么 为啥 咋 咋办 怎么办 怎么回事 一下 请问 想 想要 要 能 能不能 可以 可不可以 是 是不是
-    有 有没有 在 和 与 及 或 或者 也 都 就 还 又 把 被 给 让 这 那 这个 那个 这样 那样 哪 哪里 哪个 哪儿
-    多少 几 个 些 一个 帮 帮忙 帮我 麻烦 好 不 没 没有 了解 知道 问 问问 客户 用户 说 需要 应该 得 地
-    着 过 会 很 太 吗 一 下 现在 之前 以后 为 对 从 到 上 中 里 后 时 时候 所以 但是 因为 如果 然后 可能
-    多久 多长时间 什么时候 啥时候 几天 怎么弄 咋弄 咋整 怎么搞 行不行 行吗 可以吗 对吗
-    一张 一条 一份 一次 一点 一点儿 一直 一般 还是 总是 老是 突然 已经 比较 特别 非常 很多 好多 一些 这么 那么
-    the a an of to is""".split()
+    ["的", "了", "吗", "呢", "吧", "啊", "呀", "哦", "嗯", "呃", "啦", "嘛", "么", "我", "你", "您", "他", "她", "它", "我们", "你们", "他们", "咱", "咱们", "自己", "怎么", "怎样", "怎么样", "如何", "什么", "啥", "为什么", "为啥", "咋", "咋办", "怎么办", "怎么回事", "一下", "请问", "想", "想要", "要", "能", "能不能", "可以", "可不可以", "是", "是不是", "有", "有没有", "在", "和", "与", "及", "或", "或者", "也", "都", "就", "还", "又", "把", "被", "给", "让", "这", "那", "这个", "那个", "这样", "那样", "哪", "哪里", "哪个", "哪儿", "多少", "几", "个", "些", "一个", "帮", "帮忙", "帮我", "麻烦", "好", "不", "没", "没有", "了解", "知道", "问", "问问", "客户", "用户", "说", "需要", "应该", "得", "地", "着", "过", "会", "很", "太", "吗", "一", "下", "现在", "之前", "以后", "为", "对", "从", "到", "上", "中", "里", "后", "时", "时候", "所以", "但是", "因为", "如果", "然后", "可能", "多久", "多长时间", "什么时候", "啥时候", "几天", "怎么弄", "咋弄", "咋整", "怎么搞", "行不行", "行吗", "可以吗", "对吗", "一张", "一条", "一份", "一次", "一点", "一点儿", "一直", "一般", "还是", "总是", "老是", "突然", "已经", "比较", "特别", "非常", "很多", "好多", "一些", "这么", "那么", "the", "a", "an", "of", "to", "is"]
 )
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -111,7 +105,7 @@ class Lexicon:
     max_len: int = 1
 
     @classmethod
-    def from_groups(cls, groups: Iterable[Iterable[str]]) -> "Lexicon":
+    def from_groups(cls, groups: Iterable[Iterable[str]]) -> Lexicon:
         canonical: dict[str, str] = {}
         for group in groups:
             terms = [t for t in (_squash(normalise(x)) for x in group) if t]
@@ -135,7 +129,7 @@ class Lexicon:
             max_len=max((len(t) for t in canonical), default=1),
         )
 
-    def merged(self, groups: Iterable[Iterable[str]]) -> "Lexicon":
+    def merged(self, groups: Iterable[Iterable[str]]) -> Lexicon:
         """This lexicon plus extra groups (editor-maintained ones from the database)."""
         base = {}
         for term, head in self.canonical.items():
@@ -259,7 +253,7 @@ class Analyzer:
                         terms[head] = None
                     sy = split_pinyin(w) if len(w) > 2 else None
                     if sy:
-                        for a, b in zip(sy, sy[1:]):
+                        for a, b in itertools.pairwise(sy):
                             alts[a + b] = None
                         for head in lex.by_pinyin.get("".join(sy), ()):
                             terms[head] = None
@@ -272,7 +266,7 @@ class Analyzer:
                     terms[w] = None
                 if w in lex.canonical:
                     terms[lex.canonical[w]] = None
-            for a, b in zip(chars, chars[1:]):
+            for a, b in itertools.pairwise(chars):
                 terms[a + b] = None
             if len(chars) == 1 or unigrams:
                 for c in chars:
@@ -281,7 +275,7 @@ class Analyzer:
             for head in self._sound_alikes(chars, py):
                 terms[head] = None
             if alt or query:
-                for a, b in zip(py, py[1:]):
+                for a, b in itertools.pairwise(py):
                     alts[a + b] = None
                 if not query:
                     for w in words:
@@ -311,7 +305,7 @@ class Analyzer:
             if kind == "latin" or len(chars) == 1:
                 out.add(chars)
             out.update(w for w in words if len(w) > 1)
-            out.update(a + b for a, b in zip(chars, chars[1:]))
+            out.update(a + b for a, b in itertools.pairwise(chars))
             for head in self._sound_alikes(chars, pinyin_of(chars)) if kind == "cjk" else ():
                 out.add(head)
         for term in list(out):

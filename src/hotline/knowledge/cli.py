@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -36,10 +36,13 @@ def _sessions():  # type: ignore[no-untyped-def]
     return make_sessionmaker(engine)
 
 
+AsJson = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]
+
+
 def _import(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help=_("JSON-lines file, one article per line.")),
-    org_path: str = typer.Option("/", "--org-path", help=_("Owning unit path for new articles.")),
-    as_json: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=_("JSON-lines file, one article per line."))],
+    org_path: Annotated[str, typer.Option("--org-path", help=_("Owning unit path for new articles."))] = "/",
+    as_json: AsJson = False,
 ) -> None:
     """Import or update articles (one JSON object per line); bad lines are reported and skipped."""
     factory = _sessions()
@@ -103,23 +106,24 @@ def _import(
 
 
 def _search(
-    query: Optional[str] = typer.Argument(None, help=_("The query, e.g. 查话费.")),
-    queries: Optional[Path] = typer.Option(None, "--queries", exists=True, dir_okay=False,
-                                           help=_("JSON-lines file of {\"qid\", \"query\"} for batch evaluation.")),
-    limit: int = typer.Option(10, "--limit", min=1, max=100, help=_("Number of results.")),
-    as_json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
-    business_type: Optional[str] = typer.Option(None, "--business-type", help=_("Context: the contact's business type.")),
-    category: Optional[str] = typer.Option(None, "--category", help=_("Context: a category path like 'a/b/c'.")),
+    query: Annotated[str, typer.Argument(help=_("The query, e.g. 查话费."))] = "",
+    queries: Annotated[Path | None, typer.Option(
+        "--queries", exists=True, dir_okay=False,
+        help=_('JSON-lines file of {"qid", "query"} for batch evaluation.'))] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100, help=_("Number of results."))] = 10,
+    as_json: AsJson = False,
+    business_type: Annotated[str, typer.Option("--business-type", help=_("Context: the contact's business type."))] = "",
+    category: Annotated[str, typer.Option("--category", help=_("Context: a category path like 'a/b/c'."))] = "",
 ) -> None:
     """Search published articles, best first (the same ranking as the API and the UI)."""
-    if (query is None) == (queries is None):
+    if bool(query) == (queries is not None):
         raise typer.BadParameter(_("give a query or --queries FILE, not both"))
     factory = _sessions()
     clock = SystemClock()
-    ctx = Context(business_type=business_type, category=tuple((category or "").split("/")) if category else ())
+    ctx = Context(business_type=business_type or None, category=tuple(category.split("/")) if category else ())
     with transaction(factory) as session:
         if queries is None:
-            hits = service.search(session, query=query or "", at=clock.now(), limit=limit, context=ctx,
+            hits = service.search(session, query=query, at=clock.now(), limit=limit, context=ctx,
                                   snippets=not as_json)
             if as_json:
                 print(json.dumps([{"id": h.id, "title": h.title, "score": h.score} for h in hits], ensure_ascii=False))
@@ -144,7 +148,7 @@ def _search(
             sys.stdout.flush()
 
 
-def _reindex(as_json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+def _reindex(as_json: AsJson = False) -> None:
     """Rebuild the search index (after synonym changes)."""
     factory = _sessions()
     with transaction(factory) as session:

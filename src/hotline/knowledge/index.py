@@ -31,20 +31,20 @@ DOCS = ""  # the kb_terms row whose df is the number of indexed documents
 GENERATION = "#gen"  # the kb_terms row whose df changes (randomly) whenever the index changes
 
 _FTS_DDL = [
-    "CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, kind, "
-    "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')",
+    ("CREATE VIRTUAL TABLE kb_fts USING fts5(title_t, question_t, keywords_t, body_t, alt_t, kind, "
+     "content='kb_index', content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')"),
     f"INSERT INTO kb_fts(kb_fts, rank) VALUES('rank', '{BM25}')",
-    "CREATE TRIGGER kb_index_fts_ai AFTER INSERT ON kb_index BEGIN "
-    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
-    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END",
-    "CREATE TRIGGER kb_index_fts_ad AFTER DELETE ON kb_index BEGIN "
-    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
-    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); END",
-    "CREATE TRIGGER kb_index_fts_au AFTER UPDATE ON kb_index BEGIN "
-    "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
-    "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); "
-    "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
-    "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END",
+    ("CREATE TRIGGER kb_index_fts_ai AFTER INSERT ON kb_index BEGIN "
+     "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+     "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END"),
+    ("CREATE TRIGGER kb_index_fts_ad AFTER DELETE ON kb_index BEGIN "
+     "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+     "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); END"),
+    ("CREATE TRIGGER kb_index_fts_au AFTER UPDATE ON kb_index BEGIN "
+     "INSERT INTO kb_fts(kb_fts, rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+     "('delete', old.article_id, old.title_t, old.question_t, old.keywords_t, old.body_t, old.alt_t, old.kind); "
+     "INSERT INTO kb_fts(rowid, title_t, question_t, keywords_t, body_t, alt_t, kind) VALUES "
+     "(new.article_id, new.title_t, new.question_t, new.keywords_t, new.body_t, new.alt_t, new.kind); END"),
     "INSERT INTO kb_fts(kb_fts) VALUES('rebuild')",
 ]
 

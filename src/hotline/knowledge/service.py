@@ -6,7 +6,7 @@ system (CLI, jobs); otherwise the access policy decides, and an article out of s
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +21,15 @@ from hotline.core.errors import Forbidden, InvalidInput, NotFound, StaleVersion
 from hotline.knowledge import index, ranking, rules
 from hotline.knowledge.analysis import Analyzer, parse_groups, seed_lexicon
 from hotline.knowledge.models import (
-    KbArticle, KbEvent, KbFlag, KbIndexDoc, KbSearchLog, KbSubmission, KbSynonym, KbTerm, KbVersion,
+    KbArticle,
+    KbEvent,
+    KbFlag,
+    KbIndexDoc,
+    KbSearchLog,
+    KbSubmission,
+    KbSynonym,
+    KbTerm,
+    KbVersion,
 )
 from hotline.knowledge.schemas import ArticleIn, SearchHit
 
@@ -306,11 +314,12 @@ def reindex(session: Session, *, batch: int = 500) -> int:
 # -- search ---------------------------------------------------------------------------------------
 def search(
     session: Session, *, query: str, at: datetime, limit: int = 10, principal: Principal | None = None,
-    context: ranking.Context = ranking.Context(), snippets: bool = False, log: bool = False,
+    context: ranking.Context | None = None, snippets: bool = False, log: bool = False,
     analyzer: Analyzer | None = None,
 ) -> list[SearchHit]:
     """Search live articles the principal may read: one ranking for CLI, API and pages."""
     query = query.strip()[:200]
+    context = context or ranking.Context()
     prefix = visible_prefix(principal, READ) if principal is not None else "/"
     if prefix is None:
         raise NotFound("knowledge base not available")
