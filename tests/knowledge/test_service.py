@@ -137,6 +137,10 @@ def test_feedback_flags_and_best_practice(corpus: Session, clock: ManualClock, a
     report = service.usage_report(corpus, principal=None, at=clock.now())
     assert report["totals"]["views"] == 1 and report["totals"]["helpful"] == 1
     assert report["articles"][0]["ref"] == "crbt"
+    assert report["stale"] == []
+    later = service.usage_report(corpus, principal=None, at=clock.now() + service.REVIEW_AFTER)
+    live = {a.ref for a in service.list_articles(corpus, principal=None, states=("published",))}
+    assert len(live) == 10 and {x["ref"] for x in later["stale"]} == live
 
 
 def test_a_ticket_answer_becomes_a_received_draft(db: Session, clock: ManualClock, editor: Principal) -> None:

@@ -34,6 +34,7 @@ from hotline.knowledge.models import (
 from hotline.knowledge.schemas import ArticleIn, SearchHit
 
 READ, FEEDBACK, EDIT, MANAGE, REPORT = "kb.read", "kb.feedback", "kb.edit", "kb.manage", "kb.report"
+REVIEW_AFTER = timedelta(days=180)  # a published article is due for review this long after publication
 CANDIDATES = 60  # how many engine candidates the ranker re-orders (plus lists of common tokens)
 TARGET = "kb_article"
 
@@ -177,7 +178,7 @@ def act(
     before = art.state
     art.state, art.updated_at = t.target, at
     if t.target == "published":
-        art.published_version, art.published_at = art.version, at
+        art.published_version, art.published_at, art.review_due = art.version, at, at + REVIEW_AFTER
         snap = published_snapshot(session, article=art) or {}
         index.upsert(session, analyzer or analyzer_for(session), [index.IndexItem(art, snap, at)])
     elif t.target == "retired":
@@ -249,7 +250,7 @@ def import_articles(
                 art.org_path = rec.org_path
             updated += 1
         snap = _apply(art, rec)
-        art.state, art.updated_at, art.published_at = "published", at, at
+        art.state, art.updated_at, art.published_at, art.review_due = "published", at, at, at + REVIEW_AFTER
         art.published_version = art.version
         touched.append((art, snap, old))
     session.flush()
