@@ -109,3 +109,13 @@ def test_editor_pages_flow_and_every_page_renders(login) -> None:  # type: ignor
             assert r.status_code == 200, (who, url, r.text[:300])
             assert "<html" in r.text and "<script>" not in r.text and " style=" not in r.text
     assert agent.get("/kb", headers={"HX-Request": "true"}, params={"q": "靓号"}).text.lstrip().startswith("<ol")
+
+
+def test_only_explicit_searches_count_for_the_gaps_report(login) -> None:  # type: ignore[no-untyped-def]
+    agent, editor = login("agent"), login("editor")
+    word = f"无人机航拍{uuid.uuid4().hex[:4]}"
+    agent.get("/kb", params={"q": word[:4]}, headers={"HX-Request": "true", "HX-Trigger": "kb-q"})
+    agent.get("/api/kb/search", params={"q": word[:5], "log": "false"})
+    agent.get("/kb", params={"q": word})
+    gaps = [g["query"] for g in editor.get("/api/kb/report").json()["gaps"]]
+    assert word in gaps and word[:4] not in gaps and word[:5] not in gaps

@@ -102,11 +102,12 @@ def read(db: DbSession, art: KbArticle, principal: Principal) -> ArticleRead:
 def search(db: DbSession, principal: CurrentPrincipal, clock: AppClock,
            q: Annotated[str, Query(max_length=200)] = "", limit: Annotated[int, Query(ge=1, le=50)] = 10,
            business_type: Annotated[str, Query(max_length=40)] = "",
-           category: Annotated[str, Query(max_length=200)] = "") -> list[SearchHit]:
-    """Search live articles in scope, best first, with highlighted (escaped) snippets; logged for gaps."""
+           category: Annotated[str, Query(max_length=200)] = "", log: bool = True) -> list[SearchHit]:
+    """Search live articles in scope, best first, with highlighted (escaped) snippets; logged for the gaps
+    report unless `log=false` (as-you-type lookups)."""
     ctx = Context(business_type=business_type or None, category=tuple(category.split("/")) if category else ())
     return service.search(db, query=q, at=clock.now(), limit=limit, principal=principal, context=ctx,
-                          snippets=True, log=bool(q.strip()))
+                          snippets=True, log=log and bool(q.strip()))
 
 
 @router.get("/articles", response_model=list[ArticleRead], dependencies=[require("kb.read")])

@@ -43,8 +43,9 @@ def search_page(request: Request, db: DbSession, principal: CurrentPrincipal, cl
                 business_type: str = "") -> Response:
     q = q[:200]
     ctx = Context(business_type=business_type if business_type in BUSINESS_TYPES else None)
+    typing = request.headers.get("hx-trigger") == "kb-q"  # as-you-type results are not logged as searches
     hits = service.search(db, query=q, at=clock.now(), limit=10, principal=principal, context=ctx, snippets=True,
-                          log=bool(q.strip())) if q.strip() else []
+                          log=not typing) if q.strip() else []
     template = "knowledge/_results.html" if request.headers.get("hx-request") == "true" else "knowledge/search.html"
     return render(request, template, {"q": q, "hits": hits, "business_type": business_type,
                                       "business_types": BUSINESS_TYPES})
