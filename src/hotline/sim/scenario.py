@@ -64,11 +64,22 @@ class Overflow(_Model):
     to_tier: str | None = None
 
 
+class Transfer(_Model):
+    """After the talk (and hold), a share of answered contacts is transferred to another queue."""
+
+    to_queue: Annotated[str, Field(min_length=1)]
+    probability: Annotated[float, Field(ge=0, le=1)]
+
+
 class Queue(_Model):
     name: Annotated[str, Field(min_length=1)]
-    arrivals_per_hour: NonNegFloat | list[NonNegFloat]
+    arrivals_per_hour: NonNegFloat | list[NonNegFloat] = 0.0
     aht_s: PosFloat | None = None
     handle_time: Distribution | None = None
+    talk: Distribution | None = None
+    hold: Distribution | None = None
+    acw: Distribution | None = None
+    transfers: list[Transfer] = []
     patience_s: PosFloat | None = None
     patience: Distribution | None = None
     sl_threshold_s: NonNegFloat = 20.0
@@ -83,10 +94,14 @@ class Queue(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Queue:
-        if (self.aht_s is None) == (self.handle_time is None):
+        if sum(x is not None for x in (self.aht_s, self.handle_time, self.talk)) != 1:
             raise ValueError(
-                "aht_s: give either aht_s (exponential mean) or handle_time, not both or neither"
+                "aht_s: give exactly one of aht_s (exponential mean), handle_time, or talk (with hold and acw)"
             )
+        if self.talk is None and (self.hold is not None or self.acw is not None):
+            raise ValueError("talk: hold and acw are parts of a handle split: give talk too")
+        if sum(t.probability for t in self.transfers) > 1 + 1e-9:
+            raise ValueError("transfers: the probabilities add up to more than 1")
         if self.patience_s is not None and self.patience is not None:
             raise ValueError("patience_s: give patience_s or patience, not both")
         if isinstance(self.arrivals_per_hour, list) and not self.arrivals_per_hour:
@@ -95,7 +110,13 @@ class Queue(_Model):
 
     @property
     def handle(self) -> Distribution:
-        return self.handle_time or Distribution(dist="exponential", mean_s=self.aht_s)
+        """The talk time when split (hold and ACW apart), else the whole handle time."""
+        return self.talk or self.handle_time or Distribution(dist="exponential", mean_s=self.aht_s)
+
+    @property
+    def mean_handle_s(self) -> float:
+        """Mean of talk + hold + ACW (the AHT of KPI.md)."""
+        return sum(d.mean for d in (self.handle, self.hold, self.acw) if d is not None)
 
     @property
     def patience_dist(self) -> Distribution | None:
@@ -117,12 +138,33 @@ class Shift(_Model):
         return self
 
 
+class Break(_Model):
+    """A break `after_s` seconds into each shift (from 0 without shifts), agent k of n starting
+    `stagger_s * k / n` later; it lasts `duration_s` from when the agent is free to take it."""
+
+    after_s: NonNegFloat
+    duration_s: PosFloat
+    stagger_s: NonNegFloat = 0.0
+    reason: Literal["break", "training", "meeting", "qa", "other"] = "break"
+
+
+class NotReady(_Model):
+    """Unplanned not-ready episodes: each logged-in agent goes not ready after `interval` (from login
+    or the end of the last episode) for `duration`."""
+
+    interval: Distribution
+    duration: Distribution
+    reason: Literal["break", "training", "meeting", "qa", "other"] = "other"
+
+
 class AgentGroup(_Model):
     count: Annotated[int, Field(ge=0)]
     skills: dict[str, Annotated[int, Field(ge=1, le=5)]]
     name: str | None = None
     tier: str = ""
     shifts: list[Shift] | None = None
+    breaks: list[Break] = []
+    not_ready: NotReady | None = None
 
     @model_validator(mode="after")
     def _check(self) -> AgentGroup:
@@ -131,6 +173,64 @@ class AgentGroup(_Model):
         for i, (a, b) in enumerate(zip(self.shifts or [], (self.shifts or [])[1:], strict=False)):
             if b.start_s < a.end_s:
                 raise ValueError(f"shifts.{i + 1}.start_s: shifts must be in order and not overlap")
+        return self
+
+
+class IvrPath(_Model):
+    """One branch of the IVR: taken with `probability`; `self_serve` of those finish in the IVR,
+    the others queue at `queue` after their IVR time."""
+
+    queue: Annotated[str, Field(min_length=1)]
+    probability: Annotated[float, Field(ge=0, le=1)]
+    self_serve: Annotated[float, Field(ge=0, le=1)] = 0.0
+    ivr_time_s: NonNegFloat | None = None
+    ivr_time: Distribution | None = None
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> IvrPath:
+        if self.ivr_time_s is not None and self.ivr_time is not None:
+            raise ValueError("ivr_time_s: give ivr_time_s or ivr_time, not both")
+        return self
+
+    @property
+    def time_dist(self) -> Distribution | None:
+        """The IVR time; None for none."""
+        if self.ivr_time is not None:
+            return self.ivr_time
+        return Distribution(dist="constant", mean_s=self.ivr_time_s) if self.ivr_time_s else None
+
+
+
+
+class Ivr(_Model):
+    """Contacts that enter through the IVR (on top of the queues' own arrivals)."""
+
+    arrivals_per_hour: NonNegFloat | list[NonNegFloat]
+    paths: Annotated[list[IvrPath], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check(self) -> Ivr:
+        total = sum(p.probability for p in self.paths)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"paths: the probabilities must add up to 1 (they add up to {total:g})")
+        if isinstance(self.arrivals_per_hour, list) and not self.arrivals_per_hour:
+            raise ValueError("arrivals_per_hour: the rate profile is empty")
+        return self
+
+
+class ArrivalsFrom(_Model):
+    """Per-interval arrivals read from a CSV: a forecast (`interval_start,calls[,queue]`, the
+    `hotline wfm forecast` output) or a recorded day (a contact-log CSV, KPI.md §1)."""
+
+    forecast_csv: str | None = None
+    contact_log: str | None = None
+    date: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ArrivalsFrom:
+        if (self.forecast_csv is None) == (self.contact_log is None):
+            raise ValueError("forecast_csv: give forecast_csv or contact_log, not both or neither")
         return self
 
 
@@ -145,6 +245,8 @@ class Scenario(_Model):
     offer_timeout_s: PosFloat | None = 15.0
     queues: Annotated[list[Queue], Field(min_length=1)]
     agents: Annotated[list[AgentGroup], Field(min_length=1)]
+    ivr: Ivr | None = None
+    arrivals_from: ArrivalsFrom | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -154,6 +256,13 @@ class Scenario(_Model):
         for i, name in enumerate(names):
             if name in names[:i]:
                 raise ValueError(f"queues.{i}.name: duplicate queue {name!r}")
+        for i, q in enumerate(self.queues):
+            for j, tr in enumerate(q.transfers):
+                if tr.to_queue not in names:
+                    raise ValueError(f"queues.{i}.transfers.{j}.to_queue: unknown queue {tr.to_queue!r}")
+        for j, path in enumerate(self.ivr.paths if self.ivr else ()):
+            if path.queue not in names:
+                raise ValueError(f"ivr.paths.{j}.queue: unknown queue {path.queue!r}")
         for g, group in enumerate(self.agents):
             for qname in group.skills:
                 if qname not in names:
@@ -207,10 +316,12 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and _TAG.match(p)))
 
 
-def parse(data: Any) -> Scenario:
-    """Validate a scenario given as plain data; raise ScenarioError naming each bad field."""
+def parse(data: Any, *, base_dir: str | Path | None = None) -> Scenario:
+    """Validate a scenario given as plain data; raise ScenarioError naming each bad field.
+
+    `arrivals_from` files are read relative to `base_dir` (the scenario file's folder)."""
     try:
-        return Scenario.model_validate(data)
+        sc = Scenario.model_validate(data)
     except ValidationError as exc:
         lines: list[str] = []
         seen: set[str] = set()
@@ -225,6 +336,42 @@ def parse(data: Any) -> Scenario:
                 seen.add(where)
                 lines.append(f"{where or '(scenario)'}: {msg}")
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(lines)) from None
+    return sc if sc.arrivals_from is None else with_profiles(sc, base_dir)
+
+
+def with_profiles(sc: Scenario, base_dir: str | Path | None) -> Scenario:
+    """The scenario with `arrivals_from` read into the queues' (or the IVR's) rate profiles."""
+    from hotline.sim import profiles
+
+    src = sc.arrivals_from
+    assert src is not None
+    field, name = ("forecast_csv", src.forecast_csv) if src.forecast_csv else ("contact_log", src.contact_log)
+    assert name is not None
+    path = Path(base_dir or ".") / name
+    reader = profiles.from_forecast if src.forecast_csv else profiles.from_contact_log
+    try:
+        _day, found = reader(path, day=src.date, interval_s=sc.interval_s)
+    except (profiles.ProfileError, ValueError) as exc:
+        raise ScenarioError(f"invalid scenario:\n  arrivals_from.{field}: {exc}") from None
+    names = {q.name for q in sc.queues}
+    update: dict[str, Any] = {}
+    if None in found:  # no queue column: the IVR's arrivals, else the only queue's
+        if sc.ivr is not None:
+            update["ivr"] = sc.ivr.model_copy(update={"arrivals_per_hour": found.pop(None)})
+        elif len(sc.queues) == 1:
+            found[sc.queues[0].name] = found.pop(None)
+        else:
+            raise ScenarioError(
+                f"invalid scenario:\n  arrivals_from.{field}: the file has no queue column and the "
+                "scenario has several queues and no ivr"
+            )
+    unknown = sorted(set(found) - names - {None})
+    if unknown:
+        raise ScenarioError(f"invalid scenario:\n  arrivals_from.{field}: unknown queue {unknown[0]!r}")
+    update["queues"] = [
+        q.model_copy(update={"arrivals_per_hour": found[q.name]}) if q.name in found else q for q in sc.queues
+    ]
+    return sc.model_copy(update=update)
 
 
 def load(path: str | Path) -> Scenario:
@@ -239,4 +386,4 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario is a YAML mapping (duration_s, queues, agents, ...)")
-    return parse(data)
+    return parse(data, base_dir=Path(path).parent)
