@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from hotline.core.audit import Actor
@@ -68,19 +69,32 @@ def _token(request: Request) -> tuple[str | None, bool]:
 
 
 async def current_user(request: Request, db: DbSession, clock: AppClock) -> User:
-    """The signed-in user; cookie sessions must echo their CSRF token on unsafe methods."""
+    """The signed-in user; cookie sessions must echo their CSRF token on unsafe methods.
+
+    The database work runs in the thread pool, never on the event loop: on SQLite an unsafe method's session
+    waits for the write lock at its first query, and a loop blocked there cannot run the commit of the request
+    that holds the lock (a deadlock until the busy timeout, then a 500)."""
     if getattr(request.state, "user", None) is not None:
         return request.state.user
     token, from_cookie = _token(request)
+    form_token = None
+    if (from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) is None
+            and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data"))):
+        form_token = (await request.form()).get("csrf_token")
+    return await run_in_threadpool(_authenticate, request, db, clock, token, from_cookie, form_token)
+
+
+def _authenticate(request: Request, db: Session, clock: Clock, token: str | None, from_cookie: bool,
+                  form_token: object) -> User:
     found = org_service.session_for_token(db_session=db, token=token, now=clock.now()) if token else None
     if found is None:
         raise NotAuthenticated()
     user, auth_session = found
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
-        if sent is None and request.headers.get("content-type", "").startswith(
-                ("application/x-www-form-urlencoded", "multipart/form-data")):
-            sent = (await request.form()).get("csrf_token")
+        if sent is None:
+            sent = form_token
         if sent != auth_session.csrf_token:
             raise Forbidden("CSRF token missing or wrong", reason="csrf")
     request.state.user = user
