@@ -320,6 +320,8 @@ def simulate(
 
     def go_not_ready(at: float, aid: Any, reason: str, length: float) -> list[Any]:
         g = groups[group_of[aid]]
+        if observer is not None:
+            observer({"t": at, "type": "not_ready", "agent": aid, "reason": reason})
         cmds = eng.agent_not_ready(at, aid, reason)
         if reason == SHIFT_END:
             if aid in nr_since:
@@ -463,6 +465,8 @@ def simulate(
                 if nr_token.get(aid) != token or aid not in nr_since:
                     continue
                 groups[group_of[aid]].not_ready_s += _overlap(nr_since.pop(aid), t, warm, dur)
+                if emit is not None:
+                    emit({"t": t, "type": "ready", "agent": aid})
                 cmds = eng.agent_ready(t, aid)
                 next_episode(t, aid)
             elif kind == _LOGIN:
