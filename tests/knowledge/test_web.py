@@ -119,3 +119,16 @@ def test_only_explicit_searches_count_for_the_gaps_report(login) -> None:  # typ
     agent.get("/kb", params={"q": word})
     gaps = [g["query"] for g in editor.get("/api/kb/report").json()["gaps"]]
     assert word in gaps and word[:4] not in gaps and word[:5] not in gaps
+
+
+def test_editors_extend_the_synonym_dictionary(login) -> None:  # type: ignore[no-untyped-def]
+    editor, agent = login("editor"), login("agent")
+    ref = f"kb-syn-{uuid.uuid4().hex[:8]}"
+    _publish(editor, {**ARTICLE, "id": ref, "title": "翼支付账户冻结处理", "keywords": ["翼支付"],
+                      "question": "翼支付用不了", "body": "翼支付账户冻结需在APP内申请解冻。"})
+    assert ref not in [h["id"] for h in agent.get("/api/kb/search", params={"q": "橙分期钱包冻住了"}).json()[:3]]
+    assert agent.post("/api/kb/synonyms", json={"terms": ["翼支付", "橙分期钱包"]}).status_code == 403
+    r = editor.post("/api/kb/synonyms", json={"terms": ["翼支付", "橙分期钱包"]})
+    assert r.status_code == 201 and r.json()["terms"] == ["翼支付", "橙分期钱包"]
+    assert ["翼支付", "橙分期钱包"] in [g["terms"] for g in editor.get("/api/kb/synonyms").json()["groups"]]
+    assert agent.get("/api/kb/search", params={"q": "橙分期钱包冻住了"}).json()[0]["id"] == ref

@@ -214,3 +214,20 @@ def report(db: DbSession, principal: CurrentPrincipal, clock: AppClock,
            days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
     """Usage: views per day, helpfulness, gaps (searches without a good result), stale articles."""
     return service.usage_report(db, principal=principal, at=clock.now(), days=days)
+
+
+class SynonymsIn(BaseModel):
+    terms: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(min_length=2, max_length=30)
+
+
+@router.get("/synonyms", dependencies=[require("kb.edit")])
+def synonyms(db: DbSession) -> dict[str, Any]:
+    """The editors' synonym groups (the seed dictionary ships in the package)."""
+    return {"groups": [{"id": g.id, "terms": g.terms.split()} for g in service.synonym_groups(db)]}
+
+
+@router.post("/synonyms", status_code=201, dependencies=[require("kb.manage")])
+def add_synonyms(data: SynonymsIn, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> dict[str, Any]:
+    """Add a synonym group (canonical term first); the index is rebuilt so documents use it at once."""
+    row = service.add_synonyms(db, principal=principal, at=clock.now(), terms=data.terms)
+    return {"id": row.id, "terms": row.terms.split()}

@@ -294,6 +294,11 @@ def add_synonyms(session: Session, *, principal: Principal | None, at: datetime,
     return row
 
 
+def synonym_groups(session: Session) -> list[KbSynonym]:
+    """Editor-maintained synonym groups, oldest first."""
+    return list(session.scalars(select(KbSynonym).order_by(KbSynonym.id)))
+
+
 def reindex(session: Session, *, batch: int = 500) -> int:
     """Rebuild every search document and the term statistics from the published versions."""
     analyzer = analyzer_for(session)
