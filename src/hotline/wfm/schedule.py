@@ -455,14 +455,19 @@ def _stage1(
     index = {key: j for j, key in enumerate(keys)}
     step = int(rules["shifts"]["start_step_min"])
     by_start = {(t.start_min, t.length_min): ti for ti, t in enumerate(temps)}
+    lengths = sorted({t.length_min for t in temps})
     neighbours: list[list[int]] = []
     for d, ti, k, q in keys:
         t = temps[ti]
         near = [index[d, ti, k2, q] for k2 in range(100) if k2 != k and (d, ti, k2, q) in index]
-        for delta in (-step, step):
+        for delta in (-2 * step, -step, step, 2 * step):
             ti2 = by_start.get((t.start_min + delta, t.length_min))
-            if ti2 is not None and (d, ti2, k, q) in index:
-                near.append(index[d, ti2, k, q])
+            if ti2 is not None:
+                near += [index[d, ti2, k2, q] for k2 in range(100) if (d, ti2, k2, q) in index]
+        for length in lengths:  # same start, another length (any of its break patterns)
+            ti2 = by_start.get((t.start_min, length))
+            if length != t.length_min and ti2 is not None:
+                near += [index[d, ti2, k2, q] for k2 in range(100) if (d, ti2, k2, q) in index]
         neighbours.append(near)
 
     def fits(rows_w: tuple[Any, Any], sign: float) -> bool:
@@ -622,7 +627,7 @@ def solve(
         per_day,
         night,
         rules_,
-        0.6 * t_total,
+        0.8 * t_total,
     )
     if counts is None:
         empty = {q: [0] * n_int for q in queues}
@@ -635,55 +640,64 @@ def solve(
     for (d, ti, _k, q), c in counts.items():
         need[d, ti, q] = need.get((d, ti, q), 0) + c
     greedy = _greedy_roster(need, agents, days, temps, night, rules_)
-    stage2 = cp_model.CpModel()
-    y: dict[tuple[int, int, int, str], Any] = {}
-    by_shift: dict[tuple[int, int, str], list[Any]] = {key: [] for key in need}
-    for ai, ag in enumerate(agents):
-        for d, ti, q in need:
-            if q in ag.queues and days[d] not in ag.unavailable:
-                v = y[ai, d, ti, q] = stage2.new_bool_var(f"y{ai}_{d}_{ti}_{q}")
-                by_shift[d, ti, q].append(v)
-                stage2.add_hint(v, (ai, d, ti, q) in greedy)
-    missing = []
-    for key, c in need.items():
-        miss = stage2.new_int_var(0, c, f"miss{key}")
-        stage2.add(sum(by_shift[key]) + miss == c)
-        stage2.add_hint(miss, c - sum(1 for g in greedy if g[1:] == key))
-        missing.append(miss)
-    by_ad: dict[tuple[int, int], list[tuple[int, Any]]] = {}
-    for (ai, d, ti, _q), v in y.items():
-        by_ad.setdefault((ai, d), []).append((ti, v))
-    big = 3 * 1440
-    pref_terms = []
-    for ai, ag in enumerate(agents):
-        cells = [by_ad.get((ai, d), []) for d in range(n_days)]
-        works = [sum(v for _ti, v in cell) for cell in cells]
-        for w in works:
-            stage2.add(w <= 1)
-        mine = [tv for cell in cells for tv in cell]
-        stage2.add(sum(works) <= int(wk["max_days"]))
-        stage2.add(sum(paid_minutes(temps[ti], rules_) * v for ti, v in mine) <= int(wk["max_paid_minutes"]))
-        if night:
-            stage2.add(sum(v for ti, v in mine if ti in night) <= int(rules_["night"]["max_shifts_per_week"]))
-        for d in range(n_days - 1):  # rest: next start - this end >= min rest when both days are worked
-            if not cells[d] or not cells[d + 1]:
-                continue
-            end_d = sum((temps[ti].start_min + temps[ti].length_min) * v for ti, v in cells[d])
-            start_n = sum((1440 + temps[ti].start_min) * v for ti, v in cells[d + 1])
-            stage2.add(
-                start_n - end_d
-                >= int(wk["min_rest_between_shifts_min"]) - big * (2 - works[d] - works[d + 1])
-            )
-        if ag.prefer_start:
-            lo, hi = ag.prefer_start
-            pref_terms += [v for ti, v in mine if not lo <= temps[ti].start_min <= hi]
-    stage2.minimize(int(obj["under"]) * 20 * sum(missing) + int(obj["preference"]) * sum(pref_terms))
-    solver2, status2 = run(stage2, t_total - (time.perf_counter() - t0))
-    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        assigned = {key for key, v in y.items() if solver2.value(v)}
-    else:  # CP-SAT found nothing in time: keep the greedy roster (feasible by construction)
+    roster_optimal = len(greedy) == sum(need.values()) and not any(ag.prefer_start for ag in agents)
+    if roster_optimal:  # every shift placed and no preferences: nothing left for CP-SAT to improve
         assigned = greedy
-    status = "OPTIMAL" if status1 == "OPTIMAL" and status2 == cp_model.OPTIMAL else "FEASIBLE"
+    else:
+        stage2 = cp_model.CpModel()
+        y: dict[tuple[int, int, int, str], Any] = {}
+        by_shift: dict[tuple[int, int, str], list[Any]] = {key: [] for key in need}
+        for ai, ag in enumerate(agents):
+            for d, ti, q in need:
+                if q in ag.queues and days[d] not in ag.unavailable:
+                    v = y[ai, d, ti, q] = stage2.new_bool_var(f"y{ai}_{d}_{ti}_{q}")
+                    by_shift[d, ti, q].append(v)
+                    stage2.add_hint(v, (ai, d, ti, q) in greedy)
+        missing = []
+        for key, c in need.items():
+            miss = stage2.new_int_var(0, c, f"miss{key}")
+            stage2.add(sum(by_shift[key]) + miss == c)
+            stage2.add_hint(miss, c - sum(1 for g in greedy if g[1:] == key))
+            missing.append(miss)
+        by_ad: dict[tuple[int, int], list[tuple[int, Any]]] = {}
+        for (ai, d, ti, _q), v in y.items():
+            by_ad.setdefault((ai, d), []).append((ti, v))
+        big = 3 * 1440
+        pref_terms = []
+        for ai, ag in enumerate(agents):
+            cells = [by_ad.get((ai, d), []) for d in range(n_days)]
+            works = [sum(v for _ti, v in cell) for cell in cells]
+            for w in works:
+                stage2.add(w <= 1)
+            mine = [tv for cell in cells for tv in cell]
+            stage2.add(sum(works) <= int(wk["max_days"]))
+            stage2.add(
+                sum(paid_minutes(temps[ti], rules_) * v for ti, v in mine) <= int(wk["max_paid_minutes"])
+            )
+            if night:
+                stage2.add(
+                    sum(v for ti, v in mine if ti in night) <= int(rules_["night"]["max_shifts_per_week"])
+                )
+            for d in range(n_days - 1):  # rest: next start - this end >= min rest when both days are worked
+                if not cells[d] or not cells[d + 1]:
+                    continue
+                end_d = sum((temps[ti].start_min + temps[ti].length_min) * v for ti, v in cells[d])
+                start_n = sum((1440 + temps[ti].start_min) * v for ti, v in cells[d + 1])
+                stage2.add(
+                    start_n - end_d
+                    >= int(wk["min_rest_between_shifts_min"]) - big * (2 - works[d] - works[d + 1])
+                )
+            if ag.prefer_start:
+                lo, hi = ag.prefer_start
+                pref_terms += [v for ti, v in mine if not lo <= temps[ti].start_min <= hi]
+        stage2.minimize(int(obj["under"]) * 20 * sum(missing) + int(obj["preference"]) * sum(pref_terms))
+        solver2, status2 = run(stage2, t_total - (time.perf_counter() - t0))
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            assigned = {key for key, v in y.items() if solver2.value(v)}
+        else:  # CP-SAT found nothing in time: keep the greedy roster (feasible by construction)
+            assigned = greedy
+    roster_ok = roster_optimal or status2 == cp_model.OPTIMAL
+    status = "OPTIMAL" if status1 == "OPTIMAL" and roster_ok else "FEASIBLE"
     if len(assigned) < sum(need.values()):
         status = "PARTIAL"  # some stage-1 shifts could not be given to anyone
 
@@ -691,11 +705,7 @@ def solve(
     scheduled = {q: [0] * n_int for q in queues}
     for (d, ti, q), _c in sorted(need.items()):
         t, day = temps[ti], days[d]
-        who = [
-            agents[ai].id
-            for ai in range(len(agents))
-            if (ai, d, ti, q) in y and solver2.value(y[ai, d, ti, q])
-        ]
+        who = [agents[ai].id for ai in range(len(agents)) if (ai, d, ti, q) in assigned]
         ks = [k for k in range(len(patterns[ti])) for _ in range(counts.get((d, ti, k, q), 0))]
         s0 = datetime(day.year, day.month, day.day) + timedelta(minutes=t.start_min)
         for agent_id, k in zip(who, ks, strict=False):  # unassignable shifts (if any) are dropped
