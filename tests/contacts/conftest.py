@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.contacts.runtime import ContactRuntime
 from hotline.core.events import EventHub
+from hotline.core.testing import LiveServer, fresh_database_url
 from hotline.org.models import User
 
 
@@ -53,66 +48,49 @@ def caller_number(seeded, db: Session) -> str:
         Customer.province_id == prov.id, Customer.segment == "regular").order_by(Customer.id).limit(1)).scalar_one()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`hotline serve` in a subprocess on a loopback port (SIGKILL-able)."""
-
-    def __init__(self, database_url: str, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "HOTLINE_DATABASE_URL": database_url, "HOTLINE_LOGIN_RATE_PER_MINUTE": "10000",
-                    **env}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def cli(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "hotline", *args], env=self.env, check=True,
-                              capture_output=True, timeout=300).stdout.decode()
-
-    def start(self, timeout: float = 60) -> "Server":
-        self.proc = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + (self.proc.stderr.read() if self.proc.stderr else b"").decode())
-            try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+PASSWORD = "hotline-demo-2026"
 
 
 @pytest.fixture(scope="module")
-def server_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A seeded SQLite file for live servers (one per test module)."""
-    path: Path = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    url = f"sqlite:///{path}"
-    Server(url).cli("seed", "--customers", "200", "--json")
-    return url
-
-
-@pytest.fixture(scope="module")
-def live(server_db: str) -> Iterator[Server]:
-    server = Server(server_db).start()
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real `hotline serve` on a fresh seeded database (one per test module)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("live"), name))
+    server.run_cli("seed", "--customers", "200", "--json")
+    server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def http() -> Iterator[Callable[..., httpx.Client]]:
+    """Signed-in HTTP clients on a live server: `http(live, "agent")` (bearer token; `.token` for the socket)."""
+    clients: list[httpx.Client] = []
+
+    def sign_in(server: LiveServer, username: str) -> httpx.Client:
+        client = httpx.Client(base_url=server.url, timeout=30)
+        r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+        r.raise_for_status()
+        client.token = r.json()["token"]  # type: ignore[attr-defined]
+        client.headers["Authorization"] = "Bearer " + client.token  # type: ignore[attr-defined]
+        clients.append(client)
+        return client
+
+    yield sign_in
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def regular_number(live: LiveServer) -> str:
+    """A regular (non-VIP) customer's number of the first province on the live server's database."""
+    from sqlalchemy import create_engine
+
+    from hotline.customers.models import Customer, CustomerNumber
+
+    eng = create_engine(live.database_url)
+    with eng.connect() as conn:
+        n = conn.execute(select(CustomerNumber.number).join(Customer).where(Customer.segment == "regular")
+                         .order_by(Customer.id).limit(1)).scalar_one()
+    eng.dispose()
+    return str(n)

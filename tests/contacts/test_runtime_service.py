@@ -12,6 +12,13 @@ from hotline.contacts.runtime import ContactRuntime
 from hotline.core.errors import IllegalTransition, InvalidInput
 
 
+def ready(runtime, db, *agents) -> None:  # type: ignore[no-untyped-def]
+    """Log agents in and make them ready (the state machine allows no shortcut)."""
+    for a in agents:
+        runtime.agent_state(db, user_id=a.id, state="login")
+        runtime.agent_state(db, user_id=a.id, state="ready")
+
+
 def dial(db, clock, number, keys=("0",)):  # type: ignore[no-untyped-def]
     c, token = svc.do_open_contact(db_session=db, now=clock.now(), channel="voice", number=number)
     return c, token
@@ -86,7 +93,7 @@ def test_call_reaches_agent_then_acw_and_figures(runtime, db, clock, users, call
 
 def test_rona_requeues_ahead_and_late_accept_refused(runtime, db, clock, users, caller_number) -> None:  # type: ignore[no-untyped-def]
     agent = users("agent")
-    runtime.agent_state(db, user_id=agent.id, state="ready")
+    ready(runtime, db, agent)
     first, t1 = dial(db, clock, caller_number)
     runtime.caller_key(db, contact_id=first.id, token=t1, key="0")
     clock.advance(1)
@@ -118,7 +125,7 @@ def test_restart_rebuilds_queue_order_and_offers(runtime, db, clock, hub, users,
     again = ContactRuntime(runtime.factory, clock, hub)
     again.rebuild()
     assert again.engine.waiting("HB.regular") == ids
-    again.agent_state(db, user_id=agent.id, state="ready")
+    ready(again, db, agent)
     assert db.get(Contact, ids[0]).state == "offered"
     third = ContactRuntime(runtime.factory, clock, hub)
     third.rebuild()  # the open offer survives a second restart with its deadline
@@ -128,8 +135,7 @@ def test_restart_rebuilds_queue_order_and_offers(runtime, db, clock, hub, users,
 
 def test_transfer_to_expert_creates_a_second_leg(runtime, db, clock, users, caller_number) -> None:  # type: ignore[no-untyped-def]
     agent, expert = users("agent"), users("expert")
-    runtime.agent_state(db, user_id=agent.id, state="ready")
-    runtime.agent_state(db, user_id=expert.id, state="ready")
+    ready(runtime, db, agent, expert)
     c, t = dial(db, clock, caller_number)
     runtime.caller_key(db, contact_id=c.id, token=t, key="0")
     db.refresh(c)

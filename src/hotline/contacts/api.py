@@ -49,13 +49,24 @@ def wire(ev: Event) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- snapshots
+def fresh_last_event_id(request: Request, db: Any) -> int:
+    """The hub's last event id, read BEFORE the snapshot's own reads begin.
+
+    A read transaction (SQLite WAL, or PostgreSQL REPEATABLE READ) sees the database as of its first read, which
+    for a request was the sign-in check. An event committed after that read but published before the id is taken
+    would be neither in the snapshot nor replayed. Ending that transaction first closes the gap: every event with
+    an id up to the one returned was committed before the snapshot's reads begin."""
+    db.commit()
+    return int(request.app.state.hub.last_event_id)
+
+
 def desktop_snapshot(request: Request, db: Any, principal: Principal, now: Any) -> dict[str, Any]:
     """Everything the desktop draws, with the hub's last event id to resume the stream from."""
     from hotline.org.models import User
 
-    last = request.app.state.hub.last_event_id
+    last = fresh_last_event_id(request, db)
     user = db.get(User, principal.user_id)
-    st = svc.agent_state(db_session=db, user=user, now=now)
+    st = svc.agent_state_or_default(db_session=db, user=user, now=now)
     contact = None
     if st.contact_id:
         c = db.get(Contact, st.contact_id)
@@ -67,7 +78,7 @@ def desktop_snapshot(request: Request, db: Any, principal: Principal, now: Any) 
     queues = [{"key": k, "name": q["name"]} for k, q in rt.queue_info.items() if q["org_path"] == province] \
         if rt.queue_info else []
     return {"last_event_id": last, "agent": svc.agent_row(db, st), "contact": contact,
-            "wrap_up_codes": svc.wrap_up_codes(), "not_ready_reasons": svc.contacts_config()["not_ready_reasons"],
+            "agent_actions": svc.AGENT_ACTIONS, "wrap_up_codes": svc.wrap_up_codes(), "not_ready_reasons": svc.contacts_config()["not_ready_reasons"],
             "transfer_queues": queues,
             "acw_max_s": svc.standard_max(db_session=db, unit_path=user.unit.path, key="acw.max_s", default=105),
             "hold_max_s": svc.standard_max(db_session=db, unit_path=user.unit.path, key="hold.max_s", default=90)}
@@ -75,7 +86,7 @@ def desktop_snapshot(request: Request, db: Any, principal: Principal, now: Any) 
 
 def wallboard_snapshot(request: Request, db: Any, principal: Principal) -> dict[str, Any]:
     """Queue rows and agent rows the principal may see, with the last event id."""
-    last = request.app.state.hub.last_event_id
+    last = fresh_last_event_id(request, db)
     queues, agents = runtime_of(request.app).wallboard_rows(db)
     queues = [q for q in queues if visible(principal, svc.WALLBOARD, Event("wallboard.queue", {}, q["org_path"],
                                                                            svc.WALLBOARD))]
@@ -317,7 +328,7 @@ async def stream(ws: WebSocket, channel: str = "desktop", last_event_id: int = 0
     try:
         backlog = hub.since(last_event_id)
         sent = last_event_id
-        if backlog is None:
+        if backlog is None or last_event_id > hub.last_event_id:  # too old, or ids of a server since restarted
             await ws.send_text(json.dumps({"id": hub.last_event_id, "type": "resync", "data": {}}))
             sent = hub.last_event_id
         else:

@@ -267,33 +267,30 @@ class ContactRuntime:
             assert self.engine is not None
             at = now.timestamp()
             st = svc.agent_state(db_session=db, user=self._user(db, user_id), now=now)
+            if state == "login" and st.state != "logged_out" or state == st.state == "ready":
+                return svc.agent_row(db, st), []  # already there: nothing to do
+            if state not in svc.AGENT_ACTIONS.get(st.state, ()):
+                raise IllegalTransition(f"Cannot {state.replace('_', ' ')} while {st.state.replace('_', ' ')}",
+                                        state=st.state)
             if state == "login":
-                if st.state != "logged_out":
-                    return svc.agent_row(db, st), []
                 commands = self.engine.agent_not_ready(at, user_id, "other")
                 if not any(isinstance(c, Rejected) for c in commands):
                     svc.set_state(db, st, "not_ready", "other", now)
             elif state == "ready":
-                if st.state == "acw" and st.contact_id:
-                    raise IllegalTransition("Finish after-call work with a wrap-up code first", state=st.state)
-                if st.state in ("talking", "hold", "offered"):
-                    st.pending_reason = ""
                 commands = self.engine.agent_ready(at, user_id)
-                if not any(isinstance(c, Rejected) for c in commands) and st.state not in ("talking", "hold",
-                                                                                          "offered"):
+                if not any(isinstance(c, Rejected) for c in commands):
                     svc.set_state(db, st, "ready", "", now)
+            elif state == "not_ready" and st.contact_id and st.state in ("talking", "hold", "acw"):
+                st.pending_reason = reason  # applies when the after-call work ends
+                commands = self.engine.agent_not_ready(at, user_id, reason) if st.state != "acw" else []
             elif state == "not_ready":
                 commands = self.engine.agent_not_ready(at, user_id, reason)
-                if st.state in ("talking", "hold", "acw") and st.contact_id and st.state != "acw":
-                    st.pending_reason = reason
-                elif not any(isinstance(c, Rejected) for c in commands):
+                if not any(isinstance(c, Rejected) for c in commands):
                     svc.set_state(db, st, "not_ready", reason, now)
-            elif state == "logout":
+            else:  # logout
                 commands = self.engine.agent_logged_out(at, user_id)
                 if not any(isinstance(c, Rejected) for c in commands):
                     svc.set_state(db, st, "logged_out", "", now)
-            else:
-                raise InvalidInput("state", "one of login, ready, not_ready, logout")
             # an offer the agent had is withdrawn: set_state above ran first, the commands follow
             return svc.agent_row(db, st), commands
 

@@ -33,6 +33,11 @@ from hotline.org.models import OrgUnit, User, UserRole
 CONFIG_PATH = Path(__file__).resolve().parent / "data" / "contacts.yaml"
 AGENT_ROLES = ("agent", "expert_seat")
 ACTIVE_CONTACT_STATES = ("queued", "offered", "talking", "hold", "acw")
+# What an agent may ask for in each state (the desktop's buttons follow this table; the runtime enforces it).
+# A not-ready asked for during a contact (talking, hold, ACW) applies when the after-call work ends.
+AGENT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "logged_out": ("login",), "not_ready": ("ready", "not_ready", "logout"), "ready": ("not_ready", "logout"),
+    "offered": (), "talking": ("not_ready",), "hold": ("not_ready",), "acw": ("not_ready",)}
 DESKTOP = "contacts.desktop"
 WALLBOARD = "wallboard.read"
 
@@ -459,6 +464,13 @@ def agent_state(*, db_session: Session, user: User, now: datetime) -> AgentState
         db_session.add(st)
         db_session.flush()
     return st
+
+
+def agent_state_or_default(*, db_session: Session, user: User, now: datetime) -> AgentState:
+    """The agent's state row, or an unsaved logged-out one (reads never write)."""
+    return db_session.get(AgentState, user.id) or AgentState(user_id=user.id, org_path=user.unit.path,
+                                                             state="logged_out", reason="", since=now,
+                                                             simulated=False)
 
 
 def set_state(db_session: Session, st: AgentState, state: str, reason: str, now: datetime,

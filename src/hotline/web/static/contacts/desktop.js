@@ -37,8 +37,11 @@
       var a = S.agent; if (!a) { return; }
       $("state").textContent = tr(a.state) + (a.reason ? " · " + tr(a.reason) : "");
       $("state").className = "badge s-" + a.state;
+      // The buttons follow the server's state machine (agent_actions): e.g. no "Ready" while talking.
+      var may = (S.cfg.agent_actions || {})[a.state] || [];
+      document.querySelectorAll("#desktop [data-state]").forEach(function (b) { b.disabled = may.indexOf(b.getAttribute("data-state")) < 0; });
+      $("nr-reason").disabled = may.indexOf("not_ready") < 0;
       $("btn-login").hidden = a.state !== "logged_out";
-      $("btn-ready").disabled = a.state === "ready" || a.state === "logged_out";
       $("btn-logout").hidden = a.state === "logged_out";
     }
     function tickTimers() {
@@ -78,11 +81,10 @@
       } else if (ev.type === "desktop.message" && S.contact && ev.data.contact_id === S.contact.id) { addMsg(ev.data); }
       else if (ev.type === "desktop.offer_cancelled" && S.contact && S.contact.id === ev.data.contact_id) { S.contact = null; drawContact(); }
     }
-    H.stream("desktop", root.getAttribute("data-desktop"), snapshot, onEvent, function (ok) { $("conn").hidden = ok; });
+    var live = H.stream("desktop", root.getAttribute("data-desktop"), snapshot, onEvent, function (ok) { $("conn").hidden = ok; });
     setInterval(tickTimers, 500);
-    function refresh() { return H.api("GET", root.getAttribute("data-desktop")).then(snapshot); }
     // After an action, redraw from a fresh snapshot too (the stream brings the same state; this covers a slow socket).
-    function act(method, url, body) { return H.api(method, url, body).then(function (r) { refresh(); return r; }).catch(fail); }
+    function act(method, url, body) { return H.api(method, url, body).then(function (r) { live.refresh(); return r; }).catch(fail); }
     document.querySelectorAll("[data-state]").forEach(function (b) {
       b.addEventListener("click", function () { act("POST", "/api/contacts/agent/state", { state: b.getAttribute("data-state"), reason: $("nr-reason").value }); });
     });
