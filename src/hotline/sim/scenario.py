@@ -235,6 +235,7 @@ class ArrivalsFrom(_Model):
 
 
 class Scenario(_Model):
+    description: str | None = None
     duration_s: PosFloat
     warmup_s: NonNegFloat = 0.0
     seed: int = 0
