@@ -8,8 +8,8 @@ Run:  .venv/bin/python benchmarks/wfm/erlang_bench.py [--full]
    hotline.wfm.reference (mpmath, 50 digits, direct sums / closed forms).  Goal <= 1e-9.
    The same grid is run through pyworkforce's ErlangC where it has the function.
 2. Speed: staffing 96 intervals x 20 queues (80/20, 30 % shrinkage, 85 % max occupancy) with
-   hotline.wfm.erlang.staff_c and with pyworkforce.queuing.ErlangC.required_positions on the same
-   inputs, in this run.  Goal: >= 3x faster.  Answers are compared, and pyworkforce's differences
+   hotline.wfm.erlang.staff_c (one call per interval), staff_c_many (one vectorised call) and with
+   pyworkforce.queuing.ErlangC.required_positions on the same inputs, in this run; best of 3 each.  Goal: >= 3x faster.  Answers are compared, and pyworkforce's differences
    explained (shrinkage rounding).
 3. Erlang A staffing at ~2,000 agents: ms per solve (goal <= 20 ms).
 """
@@ -101,6 +101,16 @@ def workload(rng: np.random.Generator) -> list[tuple[int, int, float, float]]:
     return out
 
 
+def best_of(fn, repeats: int = 3):  # type: ignore[no-untyped-def]
+    """(result, best wall time of `repeats` runs): the machine is shared, the minimum is the signal."""
+    best, out = math.inf, None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return out, best
+
+
 def speed() -> tuple[dict[str, object], list[str]]:
     rng = np.random.default_rng(8)
     jobs = workload(rng)
@@ -108,15 +118,15 @@ def speed() -> tuple[dict[str, object], list[str]]:
 
     loads = [E.offered_load(calls, interval_s, aht) for _q, _i, calls, aht in jobs]
     ahts = [aht for *_rest, aht in jobs]
-    t0 = time.perf_counter()
-    ours = [
-        E.staff_c(load, aht, target, threshold, max_occupancy=max_occ, shrinkage=shrinkage)
-        for load, aht in zip(loads, ahts, strict=True)
-    ]
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    table = E.staff_c_many(loads, ahts, target, threshold, max_occupancy=max_occ, shrinkage=shrinkage)
-    t_batch = time.perf_counter() - t0
+    ours, t_ours = best_of(
+        lambda: [
+            E.staff_c(load, aht, target, threshold, max_occupancy=max_occ, shrinkage=shrinkage)
+            for load, aht in zip(loads, ahts, strict=True)
+        ]
+    )
+    table, t_batch = best_of(
+        lambda: E.staff_c_many(loads, ahts, target, threshold, max_occupancy=max_occ, shrinkage=shrinkage)
+    )
     same = bool(
         np.array_equal(table.agents, [o.agents for o in ours])
         and np.array_equal(table.scheduled, [o.scheduled for o in ours])
@@ -127,18 +137,18 @@ def speed() -> tuple[dict[str, object], list[str]]:
     notes.append(f"staff_c_many gives the same agents and scheduled as staff_c in every interval: {same}")
     if PwfErlangC is None:
         return result, ["pyworkforce not installed: pip install -e '.[bench]'"]
-    t0 = time.perf_counter()
-    theirs = [
-        PwfErlangC(
-            transactions=calls,
-            aht=aht / 60.0,
-            asa=threshold / 60.0,
-            interval=interval_s / 60.0,
-            shrinkage=shrinkage,
-        ).required_positions(service_level=target, max_occupancy=max_occ)
-        for _q, _i, calls, aht in jobs
-    ]
-    t_pwf = time.perf_counter() - t0
+    theirs, t_pwf = best_of(
+        lambda: [
+            PwfErlangC(
+                transactions=calls,
+                aht=aht / 60.0,
+                asa=threshold / 60.0,
+                interval=interval_s / 60.0,
+                shrinkage=shrinkage,
+            ).required_positions(service_level=target, max_occupancy=max_occ)
+            for _q, _i, calls, aht in jobs
+        ]
+    )
     result["pyworkforce_s"] = t_pwf
     raw_diff = [
         (job, o, p) for job, o, p in zip(jobs, ours, theirs, strict=True) if o.agents != p["raw_positions"]

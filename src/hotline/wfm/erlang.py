@@ -599,13 +599,13 @@ def _min_true(pred: Callable[[int], bool], start: int, floor: int = 0) -> int:
     return hi
 
 
-def _staff_c_sl(a: float, h: float, target: float, t: float, *, start: int) -> int:
+def _staff_c_sl(a: float, h: float, target: float, t: float, *, start: int) -> tuple[int, float | None]:
     """Smallest n > a with service_level_c >= target, or `start` if that already meets it (n >= start).
 
     Walks up from `start` with the forward Erlang B recurrence B(n) = a B(n-1) / (n + a B(n-1)) (stable,
     two flops a step) and falls back to galloping search after 64 steps; a result whose service level
     lies within 1e-12 of the target is confirmed with the direct formula, so that it agrees exactly
-    with service_level_c."""
+    with service_level_c.  Returns (n, Erlang C at n when the walk computed it, else None)."""
 
     def ok(k: int) -> bool:
         return 1.0 - _tail_c(k, a, t, h) >= target
@@ -619,12 +619,12 @@ def _staff_c_sl(a: float, h: float, target: float, t: float, *, start: int) -> i
         sl = 1.0 - c * math.exp(-(n - a) * t / h)
         if sl >= target:
             if abs(sl - target) <= 1e-12 or abs(prev_sl - target) <= 1e-12:
-                return _min_true(ok, n, floor=start)
-            return n
+                return _min_true(ok, n, floor=start), None
+            return n, c
         prev_sl = sl
         n += 1
         b = a * b / (n + a * b)
-    return _min_true(ok, n, floor=max(stable, start))
+    return _min_true(ok, n, floor=max(stable, start)), None
 
 
 def _occupancy_floor(a: float, max_occupancy: float | None) -> int:
@@ -652,15 +652,15 @@ def staff_c(
         if max_occupancy > 1:
             raise ValueError(f"max_occupancy must be in (0, 1], got {max_occupancy!r}")
     s = _nonneg(shrinkage, "shrinkage")
+    c_walk: float | None = None
     if a == 0.0:
         n = 0
         binding = "service_level"
     else:
         n_occ = _occupancy_floor(a, max_occupancy)
-        n_sl = _staff_c_sl(a, h, target, t, start=max(math.floor(a) + 1, n_occ))
-        n = max(n_sl, n_occ)
-        binding = "occupancy" if n_occ > n_sl or n_sl == n_occ > math.floor(a) + 1 else "service_level"
-    c = _c(n, a)
+        n, c_walk = _staff_c_sl(a, h, target, t, start=max(math.floor(a) + 1, n_occ))
+        binding = "occupancy" if n == n_occ > math.floor(a) + 1 else "service_level"
+    c = _c(n, a) if c_walk is None else c_walk
     return StaffingResult(
         model="c",
         load=a,
