@@ -324,7 +324,8 @@ async def stream(ws: WebSocket, channel: str = "desktop", last_event_id: int = 0
         return
     await ws.accept()
     hub = app.state.hub
-    queue, unsubscribe = hub.async_queue(asyncio.get_running_loop())
+    queue, unsubscribe = fanout_of(app, asyncio.get_running_loop()).register(principal, permission)
+    receiver: asyncio.Task[None] | None = None
     try:
         backlog = hub.since(last_event_id)
         sent = last_event_id
@@ -336,14 +337,8 @@ async def stream(ws: WebSocket, channel: str = "desktop", last_event_id: int = 0
                 if visible(principal, permission, ev):
                     await ws.send_text(json.dumps(wire(ev), ensure_ascii=False, default=str))
                 sent = max(sent, ev.id)
-        receiver = asyncio.create_task(_drain(ws))
-        while True:
-            getter = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            if receiver in done:
-                getter.cancel()
-                break
-            ev = getter.result()
+        receiver = asyncio.create_task(_drain(ws, queue))
+        while (ev := await queue.get()) is not None:  # None: the client went away
             if ev.id <= sent or not visible(principal, permission, ev):
                 continue
             sent = ev.id
@@ -352,17 +347,53 @@ async def stream(ws: WebSocket, channel: str = "desktop", last_event_id: int = 0
         pass
     finally:
         unsubscribe()
+        if receiver is not None:
+            receiver.cancel()
 
 
-async def _drain(ws: WebSocket) -> None:
-    """Read (and ignore) client frames until the client goes away; answer pings."""
+class Fanout:
+    """One hub subscription per event loop, routing each event only to the sockets that could see it: a desktop
+    event to its owner's own sockets (an agent's desktop scope is "self"), anything else to every socket of its
+    channel. One cross-thread wake-up per event instead of one per socket; `visible` still decides per socket."""
+
+    def __init__(self, hub: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.own: dict[int, set[asyncio.Queue[Event | None]]] = {}
+        self.broad: dict[str, set[asyncio.Queue[Event | None]]] = {}
+        self.close = hub.subscribe(lambda ev: loop.call_soon_threadsafe(self._route, ev))
+
+    def _route(self, ev: Event) -> None:
+        for q in self.own.get(ev.owner_id, ()) if ev.owner_id is not None else ():  # type: ignore[arg-type]
+            q.put_nowait(ev)
+        for q in self.broad.get(ev.permission, ()):
+            q.put_nowait(ev)
+
+    def register(self, principal: Principal, permission: str) -> tuple[asyncio.Queue[Event | None], Any]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        group = (self.own.setdefault(principal.user_id, set()) if principal.grants.get(permission) == "self"
+                 else self.broad.setdefault(permission, set()))
+        group.add(queue)
+        return queue, lambda: group.discard(queue)
+
+
+def fanout_of(app: Any, loop: asyncio.AbstractEventLoop) -> Fanout:
+    fan: Fanout | None = getattr(app.state, "contacts_fanout", None)
+    if fan is None or fan.loop is not loop:
+        if fan is not None:
+            fan.close()
+        fan = app.state.contacts_fanout = Fanout(app.state.hub, loop)
+    return fan
+
+
+async def _drain(ws: WebSocket, queue: asyncio.Queue[Event | None]) -> None:
+    """Read (and ignore) client frames until the client goes away, then wake the sender; answer pings."""
     try:
         while True:
             msg = await ws.receive_text()
             if msg == "ping":
                 await ws.send_text('{"type":"pong"}')
     except (WebSocketDisconnect, RuntimeError):
-        return
+        queue.put_nowait(None)
 
 
 __all__ = ["router", "visible", "ContactOffer", "Forbidden"]
