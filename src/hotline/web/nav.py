@@ -13,6 +13,7 @@ TILES = [
     ("tickets.dept", "Department portal", "/tickets/portal", "portal"),
     ("kb.read", "Knowledge base", "/kb", "kb"),
     ("wfm.read", "Workforce", "/wfm", "wfm"),
+    ("wfm.plan", "What-if simulation", "/sim", "sim"),
     ("reports.read", "Reports", "/reports", "reports"),
     ("org.read", "Organisation", "/org", "org"),
     ("users.read", "People", "/users", "users"),
