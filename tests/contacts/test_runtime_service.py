@@ -175,3 +175,62 @@ def test_ivr_versions_publish_and_rollback(runtime, db, clock, users) -> None:  
     svc.do_publish_ivr(db_session=db, principal=principal, actor=actor, now=clock.now(), menu_id=old.id)
     assert svc.published_menu(db_session=db, unit_id=prov, name="billing").id == old.id
     assert db.get(IvrMenu, draft.id).status == "retired"
+
+
+def test_transfer_to_a_named_agent_and_its_overflow(runtime, db, clock, users, caller_number) -> None:  # type: ignore[no-untyped-def]
+    agent, expert = users("agent"), users("expert")
+    ready(runtime, db, agent)
+    c, t = dial(db, clock, caller_number)
+    runtime.caller_key(db, contact_id=c.id, token=t, key="0")
+    offer = db.execute(select(ContactOffer).where(ContactOffer.contact_id == c.id)).scalar_one()
+    runtime.accept(db, user_id=agent.id, offer_id=offer.id)
+    with pytest.raises(InvalidInput):  # the expert is not signed in yet
+        runtime.transfer(db, user_id=agent.id, contact_id=c.id, target=f"agent:{expert.id}")
+    with pytest.raises(InvalidInput):  # not to oneself
+        runtime.transfer(db, user_id=agent.id, contact_id=c.id, target=f"agent:{agent.id}")
+    runtime.agent_state(db, user_id=expert.id, state="login")  # signed in, not ready: the leg waits for them
+    leg_id = runtime.transfer(db, user_id=agent.id, contact_id=c.id, target=f"agent:{expert.id}")
+    assert runtime.engine.waiting(svc.personal_queue(expert.id)) == [leg_id]
+    runtime.agent_state(db, user_id=expert.id, state="ready")
+    leg = db.get(Contact, leg_id)
+    assert (leg.state, leg.agent_id, leg.parent_id) == ("offered", expert.id, c.id)
+
+    # a named agent who never becomes ready: after personal_overflow_s the leg goes to the regular queue
+    runtime.wrap_up(db, user_id=agent.id, contact_id=c.id, code="transfer", ready=False)
+    second, t2 = dial(db, clock, caller_number)
+    runtime.agent_state(db, user_id=agent.id, state="ready")
+    runtime.caller_key(db, contact_id=second.id, token=t2, key="0")
+    offer2 = db.execute(select(ContactOffer).where(ContactOffer.contact_id == second.id)).scalar_one()
+    runtime.accept(db, user_id=agent.id, offer_id=offer2.id)
+    other = users("hb0025")  # an expert seat of the agent's team, signed in but not ready
+    runtime.agent_state(db, user_id=other.id, state="login")
+    leg2 = runtime.transfer(db, user_id=agent.id, contact_id=second.id, target=f"agent:{other.id}")
+    clock.advance(61)
+    runtime.tick()
+    assert leg2 in runtime.engine.waiting("HB.regular") and db.get(Contact, leg2).overflowed_to_queue == "HB.regular"
+
+
+def test_state_buttons_follow_the_state_machine(runtime, db, clock, users, caller_number) -> None:  # type: ignore[no-untyped-def]
+    agent = users("agent")
+    with pytest.raises(IllegalTransition):  # log in first
+        runtime.agent_state(db, user_id=agent.id, state="ready")
+    ready(runtime, db, agent)
+    c, t = dial(db, clock, caller_number)
+    runtime.caller_key(db, contact_id=c.id, token=t, key="0")
+    offer = db.execute(select(ContactOffer).where(ContactOffer.contact_id == c.id)).scalar_one()
+    runtime.accept(db, user_id=agent.id, offer_id=offer.id)
+    for refused in ("ready", "logout", "login"):
+        if refused == "login":
+            assert runtime.agent_state(db, user_id=agent.id, state="login")["state"] == "talking"  # a no-op
+            continue
+        with pytest.raises(IllegalTransition):
+            runtime.agent_state(db, user_id=agent.id, state=refused)
+    runtime.agent_state(db, user_id=agent.id, state="not_ready", reason="break")  # asked during the call
+    assert runtime.agent_state(db, user_id=agent.id, state="login")["state"] == "talking"
+    runtime.end(db, user_id=agent.id, contact_id=c.id)
+    runtime.agent_state(db, user_id=agent.id, state="not_ready", reason="training")  # during ACW: still pending
+    assert db.get(Contact, c.id).state == "acw"
+    runtime.wrap_up(db, user_id=agent.id, contact_id=c.id, code="resolved")
+    row = runtime.agent_state(db, user_id=agent.id, state="login")
+    assert (row["state"], row["reason"]) == ("not_ready", "training")
+    assert svc.AGENT_ACTIONS["talking"] == ("not_ready",) and "ready" not in svc.AGENT_ACTIONS["acw"]

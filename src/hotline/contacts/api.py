@@ -80,6 +80,7 @@ def desktop_snapshot(request: Request, db: Any, principal: Principal, now: Any) 
     return {"last_event_id": last, "agent": svc.agent_row(db, st), "contact": contact,
             "agent_actions": svc.AGENT_ACTIONS, "wrap_up_codes": svc.wrap_up_codes(), "not_ready_reasons": svc.contacts_config()["not_ready_reasons"],
             "transfer_queues": queues,
+            "transfer_agents": svc.transfer_agents(db_session=db, province=province, exclude=principal.user_id),
             "acw_max_s": svc.standard_max(db_session=db, unit_path=user.unit.path, key="acw.max_s", default=105),
             "hold_max_s": svc.standard_max(db_session=db, unit_path=user.unit.path, key="hold.max_s", default=90)}
 
@@ -182,7 +183,8 @@ def wrap_up(contact_id: IdPath, data: WrapUpIn, request: Request, db: DbSession,
 @router.post("/{contact_id}/transfer", dependencies=[require("contacts.desktop")])
 def transfer(contact_id: IdPath, data: TransferIn, request: Request, db: DbSession,
              principal: CurrentPrincipal) -> dict[str, Any]:
-    """Blind transfer to a queue key, 'expert' or 'marketing'; the agent goes to after-call work."""
+    """Blind transfer to a queue key, 'expert', 'marketing' or a named agent ('agent:<id>'); the agent goes to
+    after-call work."""
     leg = runtime_of(request.app).transfer(db, user_id=principal.user_id, contact_id=contact_id, target=data.target)
     return {"contact_id": leg}
 

@@ -364,16 +364,29 @@ class ContactRuntime:
         svc.set_state(db, st, "ready", "", now)
         return self.engine.agent_ready(now.timestamp(), user_id)
 
+    def _transfer_queue(self, db: Session, c: Contact, user_id: int, target: str) -> str:
+        """The engine queue a transfer target names: a queue key, 'expert' / 'marketing', or 'agent:<id>'."""
+        if target.startswith("agent:"):
+            other = int(target[6:]) if target[6:].isdigit() else 0
+            st = db.get(AgentState, other)
+            if (other == user_id or st is None or st.state == "logged_out" or not st.org_path.startswith(c.org_path)
+                    or self.engine is None or self.engine.agent_state(other) == "logged_out"):
+                raise InvalidInput("target", "that agent is not signed in to the desktop in this province")
+            return svc.personal_queue(other)
+        aliases = svc.contacts_config()["transfer_targets"]
+        key = svc.queue_for(db_session=db, contact=c, queue_code=aliases[target]) if target in aliases else target
+        if key not in self.queue_info or self.queue_info[key]["org_path"] != c.org_path:
+            raise InvalidInput("target", "unknown queue")
+        return key
+
     def transfer(self, db: Session, *, user_id: int, contact_id: int, target: str) -> int:
-        """Blind transfer to a queue key, or to 'expert' / 'marketing': a new leg queues there. Returns its id."""
+        """Blind transfer to a queue key, 'expert' / 'marketing', or a named agent ('agent:<id>'): a new leg
+        queues there and this agent goes to after-call work. Returns the new leg's id."""
 
         def action(db: Session, now: datetime, touched: set[int]) -> tuple[int, list[Command]]:
             assert self.engine is not None
             c = self._own(db, user_id, contact_id)
-            aliases = svc.contacts_config()["transfer_targets"]
-            key = svc.queue_for(db_session=db, contact=c, queue_code=aliases[target]) if target in aliases else target
-            if key not in self.queue_info or self.queue_info[key]["org_path"] != c.org_path:
-                raise InvalidInput("target", "unknown queue")
+            key = self._transfer_queue(db, c, user_id, target)
             at = now.timestamp()
             leg = svc.do_transfer_leg(db_session=db, now=now, contact=c, to_queue=key)
             touched.update({c.id, leg.id})

@@ -149,13 +149,32 @@ def routing_config(*, db_session: Session) -> RoutingConfig:
         q.key, priority=q.priority, sl_threshold_s=q.sl_threshold_s, sl_target=q.sl_target, abandon_cap=q.abandon_cap,
         overflow=tuple(OverflowRule(r["after_s"], to_queue=r["to_queue"]) for r in q.overflow
                        if r["to_queue"] in keys)) for q in qs)
-    agents = []
+    agents, personal = [], []
+    routing = contacts_config()["routing"]
     for u in agent_users(db_session=db_session):
         prov = codes.get(province_path(u.unit.path))
         skills = {f"{prov}.{s.skill}": max(1, min(5, s.level)) for s in u.skills if f"{prov}.{s.skill}" in keys}
+        fallback = f"{prov}.regular"
+        personal.append(QueueConfig(personal_queue(u.id), priority=int(routing["personal_priority"]), overflow=(
+            OverflowRule(float(routing["personal_overflow_s"]), to_queue=fallback),) if fallback in keys else ()))
+        skills[personal_queue(u.id)] = 5
         agents.append(AgentConfig(u.id, skills, tier=u.tier))
-    policy = RoutingPolicy(offer_timeout_s=float(contacts_config()["routing"]["offer_timeout_s"]))
-    return RoutingConfig(queues=queue_cfgs, agents=tuple(agents), policy=policy)
+    policy = RoutingPolicy(offer_timeout_s=float(routing["offer_timeout_s"]))
+    return RoutingConfig(queues=queue_cfgs + tuple(personal), agents=tuple(agents), policy=policy)
+
+
+def personal_queue(user_id: int) -> str:
+    """The engine queue of one agent: a transfer to a named agent waits here (only that agent serves it), and
+    overflows to the province's regular queue if the agent does not take it in time."""
+    return f"agent.{user_id}"
+
+
+def transfer_agents(*, db_session: Session, province: str, exclude: int) -> list[dict[str, Any]]:
+    """Agents of a province signed in to the desktop, for the transfer menu (name, team, state)."""
+    rows = db_session.execute(select(AgentState, User).join(User, User.id == AgentState.user_id).where(
+        AgentState.state != "logged_out", AgentState.org_path.startswith(province), AgentState.user_id != exclude)
+        .order_by(User.display_name)).all()
+    return [{"id": st.user_id, "name": u.display_name, "team": u.unit.name, "state": st.state} for st, u in rows]
 
 
 def wrap_up_codes() -> list[dict[str, str]]:

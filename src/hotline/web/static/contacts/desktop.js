@@ -68,7 +68,8 @@
       opt($("nr-reason"), s.not_ready_reasons.map(function (r) { return [r, tr(r)]; }));
       opt($("wrap-code"), s.wrap_up_codes.map(function (w) { return [w.code, w.name]; }));
       opt($("transfer-target"), [["expert", tr("expert")], ["marketing", tr("marketing")]].concat(
-        s.transfer_queues.map(function (q) { return [q.key, q.name]; })));
+        s.transfer_queues.map(function (q) { return [q.key, q.name]; }),
+        s.transfer_agents.map(function (a) { return ["agent:" + a.id, tr("agent_prefix") + a.name + " · " + a.team + " · " + tr(a.state)]; })));
       $("messages").innerHTML = ""; ((s.contact && s.contact.messages) || []).forEach(addMsg);
       drawState(); drawContact();
     }
