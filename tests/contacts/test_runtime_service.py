@@ -234,3 +234,40 @@ def test_state_buttons_follow_the_state_machine(runtime, db, clock, users, calle
     row = runtime.agent_state(db, user_id=agent.id, state="login")
     assert (row["state"], row["reason"]) == ("not_ready", "training")
     assert svc.AGENT_ACTIONS["talking"] == ("not_ready",) and "ready" not in svc.AGENT_ACTIONS["acw"]
+
+
+def test_warm_transfer_consult_then_complete_or_cancel(runtime, db, clock, users, caller_number) -> None:  # type: ignore[no-untyped-def]
+    agent, expert = users("agent"), users("expert")
+    ready(runtime, db, agent, expert)
+    c, t = dial(db, clock, caller_number)
+    runtime.caller_key(db, contact_id=c.id, token=t, key="0")
+    offer = db.execute(select(ContactOffer).where(ContactOffer.contact_id == c.id)).scalar_one()
+    runtime.accept(db, user_id=agent.id, offer_id=offer.id)
+
+    # consult, then cancel while it rings: the customer is back with the agent, nothing counted as abandoned
+    leg = runtime.consult(db, user_id=agent.id, contact_id=c.id, target=f"agent:{expert.id}")
+    db.refresh(c)
+    assert c.state == "hold" and svc.contact_view(db, c)["consult"]["state"] == "offered"
+    assert svc.live_leg(db_session=db, contact=c).id == c.id  # the caller still talks to the first agent
+    with pytest.raises(IllegalTransition):  # the expert has not answered yet
+        runtime.complete_consult(db, user_id=agent.id, contact_id=c.id)
+    runtime.cancel_consult(db, user_id=agent.id, contact_id=c.id)
+    db.refresh(c)
+    cancelled = db.get(Contact, leg)
+    assert (c.state, cancelled.state, cancelled.outcome, cancelled.abandoned_at) == ("talking", "ended", "cancelled",
+                                                                                     None)
+    assert runtime.engine.agent_state(expert.id) == "ready" and leg not in runtime.engine.contacts()
+
+    # consult again; the expert answers; the agent completes: the caller follows the new leg
+    leg = runtime.consult(db, user_id=agent.id, contact_id=c.id, target="expert")
+    clock.advance(5)  # the customer waits on hold
+    offer = db.execute(select(ContactOffer).where(ContactOffer.contact_id == leg, ContactOffer.status == "open")
+                       ).scalar_one()
+    runtime.accept(db, user_id=expert.id, offer_id=offer.id)
+    assert svc.contact_view(db, db.get(Contact, c.id))["consult"]["agent"] == expert.display_name
+    runtime.complete_consult(db, user_id=agent.id, contact_id=c.id)
+    db.refresh(c)
+    new = db.get(Contact, leg)
+    assert (c.state, c.transferred_to_queue, new.state, new.agent_id) == ("acw", "HB.complaint", "talking", expert.id)
+    assert svc.live_leg(db_session=db, contact=c).id == leg and c.hold_s == 5.0
+    assert runtime.engine.agent_state(agent.id) == "acw"

@@ -189,6 +189,30 @@ def transfer(contact_id: IdPath, data: TransferIn, request: Request, db: DbSessi
     return {"contact_id": leg}
 
 
+@router.post("/{contact_id}/consult", dependencies=[require("contacts.desktop")])
+def consult(contact_id: IdPath, data: TransferIn, request: Request, db: DbSession,
+            principal: CurrentPrincipal) -> dict[str, Any]:
+    """Warm transfer: hold the customer and ring the target (same targets as a transfer) for a consultation."""
+    leg = runtime_of(request.app).consult(db, user_id=principal.user_id, contact_id=contact_id, target=data.target)
+    return {"contact_id": leg}
+
+
+@router.post("/{contact_id}/consult/complete", dependencies=[require("contacts.desktop")])
+def complete_consult(contact_id: IdPath, request: Request, db: DbSession,
+                     principal: CurrentPrincipal) -> dict[str, Any]:
+    """Hand the customer to the consulted agent (who has answered); this agent goes to after-call work."""
+    return {"contact_id": runtime_of(request.app).complete_consult(db, user_id=principal.user_id,
+                                                                   contact_id=contact_id)}
+
+
+@router.post("/{contact_id}/consult/cancel", dependencies=[require("contacts.desktop")])
+def cancel_consult(contact_id: IdPath, request: Request, db: DbSession,
+                   principal: CurrentPrincipal) -> dict[str, Any]:
+    """Give up the consultation; the customer comes off hold."""
+    runtime_of(request.app).cancel_consult(db, user_id=principal.user_id, contact_id=contact_id)
+    return {"ok": True}
+
+
 @router.post("/{contact_id}/messages", dependencies=[require("contacts.desktop")])
 def agent_message(contact_id: IdPath, data: TextIn, db: DbSession, principal: CurrentPrincipal,
                   clock: AppClock) -> dict[str, Any]:

@@ -396,6 +396,46 @@ class ContactRuntime:
 
         return self.run(db, action)
 
+    def consult(self, db: Session, *, user_id: int, contact_id: int, target: str) -> int:
+        """Warm transfer, step 1: the customer is held while a consultation leg rings the target. Returns its id."""
+
+        def action(db: Session, now: datetime, touched: set[int]) -> tuple[int, list[Command]]:
+            assert self.engine is not None
+            c = self._own(db, user_id, contact_id)
+            key = self._transfer_queue(db, c, user_id, target)
+            leg = svc.do_consult(db_session=db, now=now, contact=c, to_queue=key)
+            touched.update({c.id, leg.id})
+            return leg.id, self.engine.contact_arrived(now.timestamp(), leg.id, key, leg.priority)
+
+        return self.run(db, action)
+
+    def complete_consult(self, db: Session, *, user_id: int, contact_id: int) -> int:
+        """Warm transfer, step 2: the consulted agent has answered; the customer is theirs, this agent goes to ACW."""
+
+        def action(db: Session, now: datetime, touched: set[int]) -> tuple[int, list[Command]]:
+            assert self.engine is not None
+            c = self._own(db, user_id, contact_id)
+            leg = svc.do_complete_consult(db_session=db, now=now, contact=c)
+            touched.update({c.id, leg.id})
+            return leg.id, self.engine.contact_ended(now.timestamp(), c.id, acw=True)
+
+        return self.run(db, action)
+
+    def cancel_consult(self, db: Session, *, user_id: int, contact_id: int) -> None:
+        """Give up a consultation: the leg stops ringing (or its agent goes to ACW); the customer comes back."""
+
+        def action(db: Session, now: datetime, touched: set[int]) -> tuple[None, list[Command]]:
+            assert self.engine is not None
+            c = self._own(db, user_id, contact_id)
+            leg = svc.do_cancel_consult(db_session=db, now=now, contact=c)
+            touched.update({c.id, leg.id})
+            at = now.timestamp()
+            if leg.state == "acw":
+                return None, self.engine.contact_ended(at, leg.id, acw=True)
+            return None, self.engine.contact_abandoned(at, leg.id)
+
+        self.run(db, action)
+
     # caller side ------------------------------------------------------------------------------------
     def caller_key(self, db: Session, *, contact_id: int, token: str, key: str) -> dict[str, Any]:
         """A key press in the IVR; a transfer leaf puts the contact in its queue through the engine."""

@@ -544,13 +544,25 @@ def contact_view(db_session: Session, c: Contact) -> dict[str, Any]:
         "hold_started_at": c.hold_started_at.isoformat() if c.hold_started_at else None,
         "hold_s": c.hold_s, "talk_end_at": c.talk_end_at.isoformat() if c.talk_end_at else None,
         "wrap_up_code": c.wrap_up_code, "outcome": c.outcome, "work_orders": c.work_orders,
-        "agent_id": c.agent_id,
+        "agent_id": c.agent_id, "consult": _consult_view(db_session, c),
     }
+
+
+def _consult_view(db_session: Session, c: Contact) -> dict[str, Any] | None:
+    leg = consult_leg(db_session=db_session, contact=c) if c.state in ("talking", "hold") else None
+    if leg is None:
+        return None
+    agent = db_session.get(User, leg.agent_id) if leg.agent_id else None
+    return {"id": leg.id, "state": leg.state, "agent": agent.display_name if agent else ""}
 
 
 def publish_contact(db_session: Session, c: Contact) -> None:
     if c.agent_id:
         emit(db_session, Event("desktop.contact", contact_view(db_session, c), c.agent_path, DESKTOP, c.agent_id))
+    parent = db_session.get(Contact, c.parent_id) if c.parent_id and c.note == CONSULT else None
+    if parent is not None and parent.agent_id:  # the consulting agent follows the consultation leg
+        emit(db_session, Event("desktop.contact", contact_view(db_session, parent), parent.agent_path, DESKTOP,
+                               parent.agent_id))
 
 
 def history_for_customer(*, db_session: Session, principal: Principal, customer_id: int) -> list[dict[str, Any]]:
@@ -708,14 +720,11 @@ def do_wrap_up(*, db_session: Session, now: datetime, contact: Contact, code: st
     publish_contact(db_session, contact)
 
 
-def do_transfer_leg(*, db_session: Session, now: datetime, contact: Contact, to_queue: str) -> Contact:
-    """A blind transfer: this leg is marked transferred and goes to ACW; a new leg (a new contact) is created."""
-    if contact.state not in ("talking", "hold"):
-        raise IllegalTransition("Only a contact in conversation can be transferred", state=contact.state)
-    finish_talk(db_session, contact, now)
-    contact.transferred_to_queue = to_queue
-    contact.transferred_at = now
-    contact.state = "acw"
+CONSULT = "consult"  # the note of a consultation leg (warm transfer) until the transfer completes
+
+
+def _new_leg(db_session: Session, now: datetime, contact: Contact, to_queue: str, text: str) -> Contact:
+    """A new leg (a new contact) of the same conversation, queued at `to_queue`."""
     leg = Contact(channel=contact.channel, state="queued", caller=contact.caller,
                   caller_token_hash=contact.caller_token_hash, province_id=contact.province_id,
                   org_path=contact.org_path, customer_id=contact.customer_id, segment=contact.segment,
@@ -726,22 +735,90 @@ def do_transfer_leg(*, db_session: Session, now: datetime, contact: Contact, to_
     code = to_queue.split(".", 1)[-1]
     do_queue(db_session=db_session, now=now, contact=leg, queue_key=to_queue,
              business_type="marketing" if code == "marketing" else contact.business_type, priority=contact.priority)
-    db_session.add(ContactMessage(contact_id=leg.id, at=now, sender="system",
-                                  text=f"转接自 #{contact.id}（{contact.business_type}）"))
+    db_session.add(ContactMessage(contact_id=leg.id, at=now, sender="system", text=text))
+    return leg
+
+
+def _hand_over(db_session: Session, now: datetime, contact: Contact, to_queue: str) -> None:
+    """This leg is transferred: talk ends, the agent goes to after-call work, the caller follows the new leg."""
+    finish_talk(db_session, contact, now)
+    contact.transferred_to_queue = to_queue
+    contact.transferred_at = now
+    contact.state = "acw"
     st = db_session.get(AgentState, contact.agent_id)
     set_state(db_session, st, "acw", "", now, contact.id)
+    publish_contact(db_session, contact)
+
+
+def do_transfer_leg(*, db_session: Session, now: datetime, contact: Contact, to_queue: str) -> Contact:
+    """A blind transfer: this leg is marked transferred and goes to ACW; a new leg (a new contact) is created."""
+    if contact.state not in ("talking", "hold"):
+        raise IllegalTransition("Only a contact in conversation can be transferred", state=contact.state)
+    leg = _new_leg(db_session, now, contact, to_queue, f"转接自 #{contact.id}（{contact.business_type}）")
+    _hand_over(db_session, now, contact, to_queue)
+    return leg
+
+
+def consult_leg(*, db_session: Session, contact: Contact) -> Contact | None:
+    """The open consultation leg of a contact (warm transfer not yet completed), if any."""
+    if contact.transferred_at is not None:
+        return None
+    return db_session.execute(select(Contact).where(Contact.parent_id == contact.id, Contact.note == CONSULT,
+                                                    Contact.state != "ended").limit(1)).scalar_one_or_none()
+
+
+def do_consult(*, db_session: Session, now: datetime, contact: Contact, to_queue: str) -> Contact:
+    """A warm transfer starts: the customer is put on hold and a consultation leg is queued for the target."""
+    if contact.state not in ("talking", "hold") or consult_leg(db_session=db_session, contact=contact):
+        raise IllegalTransition("Only a contact in conversation, not already consulting, can be", state=contact.state)
+    if contact.state == "talking":
+        do_hold(db_session=db_session, now=now, contact=contact, on=True)
+    agent = db_session.get(User, contact.agent_id)
+    leg = _new_leg(db_session, now, contact, to_queue,
+                   f"咨询转接：{agent.display_name if agent else ''} 转来 #{contact.id}（{contact.business_type}）")
+    leg.note = CONSULT
     publish_contact(db_session, contact)
     return leg
 
 
+def do_complete_consult(*, db_session: Session, now: datetime, contact: Contact) -> Contact:
+    """The consulted agent has taken the call: hand the customer over (the consulting agent goes to ACW)."""
+    leg = consult_leg(db_session=db_session, contact=contact)
+    if leg is None or leg.state not in ("talking", "hold"):
+        raise IllegalTransition("The consulted party has not answered yet", state=leg.state if leg else "none")
+    leg.note = ""
+    _hand_over(db_session, now, contact, leg.current_queue)
+    publish_contact(db_session, leg)
+    return leg
+
+
+def do_cancel_consult(*, db_session: Session, now: datetime, contact: Contact) -> Contact:
+    """Give up the consultation: the leg ends (not counted as an abandoned call); the customer comes off hold."""
+    leg = consult_leg(db_session=db_session, contact=contact)
+    if leg is None:
+        raise IllegalTransition("No consultation in progress", state=contact.state)
+    if leg.state in ("talking", "hold"):
+        finish_talk(db_session, leg, now)
+        leg.state = "acw"
+        set_state(db_session, db_session.get(AgentState, leg.agent_id), "acw", "", now, leg.id)
+    else:
+        leg.state, leg.ended_at, leg.outcome = "ended", now, "cancelled"
+        _close_offers(db_session, leg.id, now, "cancelled")
+    publish_contact(db_session, leg)
+    if contact.state == "hold":
+        do_hold(db_session=db_session, now=now, contact=contact, on=False)
+    return leg
+
+
 def live_leg(*, db_session: Session, contact: Contact) -> Contact:
-    """The newest leg of a caller's conversation (after transfers)."""
-    while True:
+    """The newest leg of a caller's conversation (after completed transfers; a consultation is not one yet)."""
+    while contact.transferred_at is not None:
         child = db_session.execute(select(Contact).where(Contact.parent_id == contact.id)
                                    .order_by(Contact.id.desc()).limit(1)).scalar_one_or_none()
         if child is None:
             return contact
         contact = child
+    return contact
 
 
 def waiting_contacts(*, db_session: Session) -> list[Contact]:

@@ -29,6 +29,13 @@
       $("talk-actions").hidden = !(c.state === "talking" || c.state === "hold");
       $("btn-hold").hidden = c.state !== "talking"; $("btn-unhold").hidden = c.state !== "hold";
       $("wrapup").hidden = c.state !== "acw";
+      var k = (c.state === "talking" || c.state === "hold") ? c.consult : null;
+      $("consult").hidden = !k; $("btn-transfer").disabled = $("btn-consult").disabled = !!k;
+      if (k) {
+        $("consult-state").textContent = tr(k.state) + (k.agent ? " · " + tr("consult_with") + " " + k.agent : "");
+        $("btn-consult-complete").disabled = !(k.state === "talking" || k.state === "hold");
+        $("btn-unhold").disabled = true;
+      } else { $("btn-unhold").disabled = false; }
       if (c.customer_id && shownCustomer !== c.customer_id && window.htmx) {
         shownCustomer = c.customer_id; window.htmx.ajax("GET", "/customers/" + c.customer_id, { target: "#c360", swap: "innerHTML" });
       }
@@ -95,6 +102,9 @@
     $("btn-unhold").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/hold", { on: false }); });
     $("btn-end").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/end"); });
     $("btn-transfer").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/transfer", { target: $("transfer-target").value }); });
+    $("btn-consult").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/consult", { target: $("transfer-target").value }); });
+    $("btn-consult-complete").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/consult/complete"); });
+    $("btn-consult-cancel").addEventListener("click", function () { act("POST", "/api/contacts/" + S.contact.id + "/consult/cancel"); });
     $("wrapup").addEventListener("submit", function (e) {
       e.preventDefault();
       var wo = $("wrap-wo").value.split(",").map(function (s) { return s.trim(); }).filter(Boolean);
