@@ -49,7 +49,7 @@ def test_a_run_returns_results_beside_the_baseline(login):
     c = login("planner")
     page = c.get("/sim").text
     form = dict(re.findall(r'<input name="([^"]+)" type="number"[^>]*value="([^"]*)"', page))
-    skills = dict(re.findall(r'<input name="(g\.\d+\.skills)" value="([^"]*)"', page))
+    skills = dict(re.findall(r'<textarea name="(g\.\d+\.skills)"[^>]*>([^<]*)</textarea>', page))
     assert form and skills
     form.update(skills)
     form["province"] = "HB"

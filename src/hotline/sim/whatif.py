@@ -269,9 +269,16 @@ def chart(rows: list[dict[str, Any]], metric: str, labels: tuple[str, str], scal
             m = None if mean is None else round(mean * scale, 4)
             means.append(m)
             c = 0.0 if ci is None or m is None else ci * scale
-            boxes.append([] if m is None else [round(m - c, 4), m, m, m, round(m + c, 4)])
+            boxes.append([] if m is None else [round(max(0.0, m - c), 4), m, m, m, round(m + c, 4)])
         series.append({"name": label, "type": "bar", "data": means})
         whiskers.append({"name": label, "type": "boxplot", "data": boxes, "boxWidth": [6, 10],
                          "tooltip": {"show": False}, "itemStyle": {"color": "rgba(0,0,0,0)",
                                                                    "borderColor": "#1f2937"}})
-    return {"type": "bar", "x": x, "series": series + whiskers}
+    return {"option": {
+        "tooltip": {"trigger": "axis", "renderMode": "richText"},
+        "legend": {"bottom": 0, "data": list(labels)},
+        "grid": {"left": 48, "right": 16, "top": 16, "bottom": 64},
+        "xAxis": {"type": "category", "data": x, "axisLabel": {"interval": 0, "rotate": 30}},
+        "yAxis": {"type": "value"},
+        "series": series + whiskers,
+    }}
