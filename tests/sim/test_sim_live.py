@@ -47,7 +47,9 @@ def test_from_live_builds_queues_agents_and_demo_arrivals(seeded, db):
     assert sum(g.count for g in sc.agents) == len(hb_agents) > 0
     assert all(set(g.skills) <= set(queues) for g in sc.agents)
     assert "demo configuration" in (sc.description or "")
-    assert isinstance(queues["regular"].arrivals_per_hour, list) and sum(queues["regular"].arrivals_per_hour) > 0
+    assert (
+        isinstance(queues["regular"].arrivals_per_hour, list) and sum(queues["regular"].arrivals_per_hour) > 0
+    )
     short = sc.model_copy(update={"duration_s": 4 * 3600.0, "replications": 2})
     r = engine.run(short)
     assert r["queues"]["regular"]["offered"] > 0 and r["replications"] == 2
@@ -69,9 +71,16 @@ def test_from_live_takes_arrivals_and_times_from_recorded_contacts(seeded, db):
         answered = k % 5 != 0
         db.add(
             Contact(
-                channel="voice", state="ended", org_path=hb.path, province_id=hb.id, queue="HB.billing",
-                arrived_at=at, queued_at=at, answered_at=at + timedelta(seconds=10) if answered else None,
-                talk_end_at=at + timedelta(seconds=130) if answered else None, hold_s=20.0 if answered else 0.0,
+                channel="voice",
+                state="ended",
+                org_path=hb.path,
+                province_id=hb.id,
+                queue="HB.billing",
+                arrived_at=at,
+                queued_at=at,
+                answered_at=at + timedelta(seconds=10) if answered else None,
+                talk_end_at=at + timedelta(seconds=130) if answered else None,
+                hold_s=20.0 if answered else 0.0,
                 acw_end_at=at + timedelta(seconds=160) if answered else None,
                 abandoned_at=None if answered else at + timedelta(seconds=30),
                 outcome="answered" if answered else "abandoned",
@@ -99,8 +108,18 @@ def test_cli_from_live_writes_an_editable_scenario(seeded, db_url, tmp_path, mon
     out = tmp_path / "hb.yaml"
     res = CliRunner().invoke(
         app,
-        ["sim", "--from-live", "HB", "--date", "2026-03-02", "--write-scenario", str(out), "--json",
-         "--replications", "1"],
+        [
+            "sim",
+            "--from-live",
+            "HB",
+            "--date",
+            "2026-03-02",
+            "--write-scenario",
+            str(out),
+            "--json",
+            "--replications",
+            "1",
+        ],
     )
     assert res.exit_code == 0, res.output
     result = json.loads(res.stdout)

@@ -132,13 +132,21 @@ def test_breaks_take_agents_off_for_their_length_and_occupancy_leaves_them_out()
         (start,) = [r["t"] for r in records if r["type"] == "not_ready" and r["agent"] == aid]
         (end,) = [r["t"] for r in records if r["type"] == "ready" and r["agent"] == aid]
         assert end == pytest.approx(start + 900) and start >= 3600 + 1800 * int(aid[-1]) / 12
-        assert not [r for r in records if r["type"] == "connect" and r["agent_id"] == aid and start <= r["at"] < end]
+        assert not [
+            r for r in records if r["type"] == "connect" and r["agent_id"] == aid and start <= r["at"] < end
+        ]
 
 
 def test_not_ready_episodes_and_shift_end_during_acw():
     data = scenario(
-        [{"name": "regular", "arrivals_per_hour": 300, "talk": {"dist": "constant", "mean_s": 100},
-          "acw": {"dist": "constant", "mean_s": 50}}],
+        [
+            {
+                "name": "regular",
+                "arrivals_per_hour": 300,
+                "talk": {"dist": "constant", "mean_s": 100},
+                "acw": {"dist": "constant", "mean_s": 50},
+            }
+        ],
         [
             {
                 "count": 10,
@@ -161,7 +169,14 @@ def test_not_ready_episodes_and_shift_end_during_acw():
 
 def test_short_abandons_leave_the_service_level_denominator():
     data = scenario(
-        [{"name": "regular", "arrivals_per_hour": 400, "aht_s": 180, "patience": {"dist": "empirical", "values_s": [2, 300]}}],
+        [
+            {
+                "name": "regular",
+                "arrivals_per_hour": 400,
+                "aht_s": 180,
+                "patience": {"dist": "empirical", "values_s": [2, 300]},
+            }
+        ],
         [{"count": 20, "skills": {"regular": 1}}],
         short_abandon_s=5,
     )
@@ -171,10 +186,15 @@ def test_short_abandons_leave_the_service_level_denominator():
     assert t.short_abandoned > 0
     fig = engine.queue_figures(t)
     assert fig["service_level"] == pytest.approx(t.answered_within / (t.offered - t.short_abandoned))
-    assert fig["abandon_rate"] == pytest.approx((t.abandoned - t.short_abandoned) / (t.offered - t.short_abandoned))
-    assert fig["service_level"] == kpi.ContactCounts(
-        offered=t.offered, short_abandoned=t.short_abandoned, answered_in_threshold=t.answered_within
-    ).service_level
+    assert fig["abandon_rate"] == pytest.approx(
+        (t.abandoned - t.short_abandoned) / (t.offered - t.short_abandoned)
+    )
+    assert (
+        fig["service_level"]
+        == kpi.ContactCounts(
+            offered=t.offered, short_abandoned=t.short_abandoned, answered_in_threshold=t.answered_within
+        ).service_level
+    )
 
 
 def _forecast(path, rows) -> None:
@@ -184,14 +204,21 @@ def _forecast(path, rows) -> None:
 def test_forecast_csv_sets_per_interval_rates(tmp_path):
     _forecast(
         tmp_path / "f.csv",
-        [("2026-03-02 00:00", 50, "regular"), ("2026-03-02 00:30", 150, "regular"), ("2026-03-03 00:00", 999, "regular")],
+        [
+            ("2026-03-02 00:00", 50, "regular"),
+            ("2026-03-02 00:30", 150, "regular"),
+            ("2026-03-03 00:00", 999, "regular"),
+        ],
     )
     (tmp_path / "s.yaml").write_text(
         json.dumps(
             {
                 "duration_s": 3600,
                 "arrivals_from": {"forecast_csv": "f.csv"},
-                "queues": [{"name": "regular", "aht_s": 60}, {"name": "vip", "arrivals_per_hour": 5, "aht_s": 60}],
+                "queues": [
+                    {"name": "regular", "aht_s": 60},
+                    {"name": "vip", "arrivals_per_hour": 5, "aht_s": 60},
+                ],
                 "agents": [{"count": 8, "skills": {"regular": 1, "vip": 1}}],
             }
         )
@@ -216,7 +243,9 @@ def test_forecast_csv_errors_name_the_field(tmp_path):
     with pytest.raises(ScenarioError, match=r"arrivals_from\.forecast_csv: unknown queue 'nowhere'"):
         parse(data, base_dir=tmp_path)
     _forecast(tmp_path / "f.csv", [("soon", 50, "regular")])
-    with pytest.raises(ScenarioError, match=r"arrivals_from\.forecast_csv: .*line 2, column 'interval_start'"):
+    with pytest.raises(
+        ScenarioError, match=r"arrivals_from\.forecast_csv: .*line 2, column 'interval_start'"
+    ):
         parse(data, base_dir=tmp_path)
 
 
@@ -227,9 +256,16 @@ def test_recorded_day_from_a_contact_log(tmp_path):
         at = day + timedelta(minutes=k)  # 09:00-09:29 local: one interval
         contacts.append(
             kpi.Contact(
-                contact_id=str(k), channel="voice", queue="billing" if k % 3 else "regular", customer_id="",
-                customer_segment="", business_type="", arrived_at=at, queued_at=at + timedelta(seconds=20),
-                abandoned_at=at + timedelta(seconds=40), outcome="abandoned",
+                contact_id=str(k),
+                channel="voice",
+                queue="billing" if k % 3 else "regular",
+                customer_id="",
+                customer_segment="",
+                business_type="",
+                arrived_at=at,
+                queued_at=at + timedelta(seconds=20),
+                abandoned_at=at + timedelta(seconds=40),
+                outcome="abandoned",
             )
         )
     contactlog.write_contacts(tmp_path / "log.csv", contacts)
@@ -248,7 +284,14 @@ def test_recorded_day_from_a_contact_log(tmp_path):
     ("patch", "field"),
     [
         ({"transfers": [{"to_queue": "nowhere", "probability": 0.1}]}, "queues.0.transfers.0.to_queue"),
-        ({"aht_s": None, "hold": {"dist": "constant", "mean_s": 5}, "handle_time": {"dist": "constant", "mean_s": 5}}, "queues.0.talk"),
+        (
+            {
+                "aht_s": None,
+                "hold": {"dist": "constant", "mean_s": 5},
+                "handle_time": {"dist": "constant", "mean_s": 5},
+            },
+            "queues.0.talk",
+        ),
         ({"aht_s": 100, "talk": {"dist": "constant", "mean_s": 5}}, "queues.0.aht_s"),
     ],
 )

@@ -93,8 +93,14 @@ def test_api_runs_and_returns_both_scenarios(login):
 def test_edits_scale_the_profile_and_replace_the_handle_time():
     data = {
         "duration_s": 86400,
-        "queues": [{"name": "q", "arrivals_per_hour": [10.0, 30.0], "talk": {"dist": "constant", "mean_s": 100},
-                    "acw": {"dist": "constant", "mean_s": 20}}],
+        "queues": [
+            {
+                "name": "q",
+                "arrivals_per_hour": [10.0, 30.0],
+                "talk": {"dist": "constant", "mean_s": 100},
+                "acw": {"dist": "constant", "mean_s": 20},
+            }
+        ],
         "agents": [{"name": "a", "count": 3, "skills": {"q": 1}}],
     }
     same = whatif.apply(data, whatif.Edits(queues={"q": whatif.QueueEdit(arrivals_per_hour=20, aht_s=120)}))

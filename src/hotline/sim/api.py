@@ -24,17 +24,23 @@ class RunRequest(BaseModel):
 
 
 @router.get("/baseline", dependencies=[require(whatif.READ)])
-def get_baseline(db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-                 province: str | None = None) -> dict[str, Any]:
+def get_baseline(
+    db: DbSession, principal: CurrentPrincipal, clock: AppClock, province: str | None = None
+) -> dict[str, Any]:
     """Today's configuration of a province as scenario data (docs/reference/sim-scenario.md)."""
-    return whatif.baseline(db_session=db, principal=principal, province=province, day=to_local(clock.now()).date())
+    return whatif.baseline(
+        db_session=db, principal=principal, province=province, day=to_local(clock.now()).date()
+    )
 
 
 @router.post("/runs", status_code=202, dependencies=[require(whatif.PLAN)])
-def start_run(body: RunRequest, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> dict[str, Any]:
+def start_run(
+    body: RunRequest, db: DbSession, principal: CurrentPrincipal, clock: AppClock
+) -> dict[str, Any]:
     """Start baseline and what-if in the background; poll GET /api/sim/runs/{id}."""
-    data = whatif.baseline(db_session=db, principal=principal, province=body.province,
-                           day=to_local(clock.now()).date())
+    data = whatif.baseline(
+        db_session=db, principal=principal, province=body.province, day=to_local(clock.now()).date()
+    )
     base = whatif.to_scenario(data)
     other = whatif.to_scenario(whatif.apply(data, body.edits))
     return whatif.start(principal=principal, province=data["province"], base=base, whatif=other).to_dict()

@@ -24,14 +24,19 @@ def sim(
     scenario: Annotated[Path | None, typer.Option("--scenario", help=_("Scenario YAML file."))] = None,
     from_live: Annotated[
         str | None,
-        typer.Option("--from-live", help=_("Build the scenario from a province's live configuration (e.g. HB).")),
+        typer.Option(
+            "--from-live", help=_("Build the scenario from a province's live configuration (e.g. HB).")
+        ),
     ] = None,
     day: Annotated[
         str | None,
-        typer.Option("--date", help=_("Local day whose recorded contacts give the arrivals (default: today).")),
+        typer.Option(
+            "--date", help=_("Local day whose recorded contacts give the arrivals (default: today).")
+        ),
     ] = None,
     write_scenario: Annotated[
-        Path | None, typer.Option("--write-scenario", help=_("Save the scenario built by --from-live as YAML."))
+        Path | None,
+        typer.Option("--write-scenario", help=_("Save the scenario built by --from-live as YAML.")),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("Print one JSON object."))] = False,
     jobs: Annotated[int, typer.Option("--jobs", help=_("Processes for replications (0: all cores)."))] = 1,
@@ -56,7 +61,10 @@ def sim(
             data = _from_live(from_live, day, err)
             if write_scenario is not None:
                 write_scenario.write_text(
-                    yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100), encoding="utf-8"
+                    yaml.safe_dump(
+                        data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+                    ),
+                    encoding="utf-8",
                 )
                 err.print(_("Scenario written to {path}").format(path=write_scenario), markup=False)
             sc = parse(data)

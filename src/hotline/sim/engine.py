@@ -279,7 +279,6 @@ def simulate(
         arr.t, arr.q, arr.talk, arr.hold, arr.acw, arr.patience, arr.prio, arr.xfer
     )  # fmt: skip
     n = len(arr_t)
-    split = hold is not None
     qs = scenario.queues
     qnames = [q.name for q in qs]
     qindex = {name: k for k, name in enumerate(qnames)}
@@ -532,9 +531,9 @@ def simulate(
                         tally.talk_s += h
                         tally.handle_s += h
                 if end > warm and ct < dur:  # busy time inside [warm, dur]
-                    groups[group_of[cmd.agent_id]].busy_s += (end if end < dur else dur) - (  # noqa: FURB136 - hot
-                        ct if ct > warm else warm
-                    )
+                    start = ct if ct > warm else warm  # noqa: FURB136 - hot path, no call
+                    stop = end if end < dur else dur  # noqa: FURB136 - hot path, no call
+                    groups[group_of[cmd.agent_id]].busy_s += stop - start
             elif kind_c is Offer:
                 heappush(heap, (cmd.at + delay, next(tick), _ACCEPT, cmd.offer_id))
             elif kind_c is Overflow:
@@ -659,7 +658,9 @@ def summarise(scenario: Scenario, reps: list[Replication], wall_s: float) -> dic
     for q in scenario.queues:
         serving = [k for k, g in enumerate(scenario.agents) if q.name in g.skills]
         per_rep = [
-            queue_figures(r.queues[q.name], _pooled_time([r.groups[k] for k in serving]) if r.groups else None)
+            queue_figures(
+                r.queues[q.name], _pooled_time([r.groups[k] for k in serving]) if r.groups else None
+            )
             for r in reps
         ]
         out: dict[str, Any] = {}
@@ -674,7 +675,9 @@ def summarise(scenario: Scenario, reps: list[Replication], wall_s: float) -> dic
     groups = []
     for k, g in enumerate(scenario.agents):
         occ_g, ci_g = _mean_ci([r.groups[k].time_counts().occupancy for r in reps])
-        groups.append({"name": g.name or f"g{k}", "count": g.count, "occupancy": occ_g, "occupancy_ci95": ci_g})
+        groups.append(
+            {"name": g.name or f"g{k}", "count": g.count, "occupancy": occ_g, "occupancy_ci95": ci_g}
+        )
     occ, occ_ci = _mean_ci([_pooled_time(r.groups).occupancy for r in reps])
     contacts = sum(r.contacts for r in reps)
     return {

@@ -113,8 +113,13 @@ def _recorded(db_session: Session, unit: OrgUnit, day: date) -> list[tuple[Any, 
     start = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
     rows = db_session.execute(
         select(
-            Contact.queue, Contact.queued_at, Contact.answered_at, Contact.abandoned_at,
-            Contact.talk_end_at, Contact.hold_s, Contact.acw_end_at,
+            Contact.queue,
+            Contact.queued_at,
+            Contact.answered_at,
+            Contact.abandoned_at,
+            Contact.talk_end_at,
+            Contact.hold_s,
+            Contact.acw_end_at,
         ).where(
             Contact.org_path.startswith(unit.path),
             Contact.queued_at >= start,
@@ -131,7 +136,9 @@ def _recorded(db_session: Session, unit: OrgUnit, day: date) -> list[tuple[Any, 
         if answered and talk_end and acw_end:
             h = hold or 0.0
             times = ((talk_end - answered).total_seconds() - h, h, (acw_end - talk_end).total_seconds())
-        out.append((queue.removeprefix(prefix), (queued - start).total_seconds(), wait, times, abandoned is not None))
+        out.append(
+            (queue.removeprefix(prefix), (queued - start).total_seconds(), wait, times, abandoned is not None)
+        )
     return out
 
 
@@ -205,9 +212,9 @@ def scenario_from_live(
         _apply_recorded(queues, rows)
     else:
         _apply_demo(queues)
-    short = (org_service.effective_standard(db_session=db_session, unit=unit, key="short_abandon_s") or {}).get(
-        "max", 0
-    )
+    short = (
+        org_service.effective_standard(db_session=db_session, unit=unit, key="short_abandon_s") or {}
+    ).get("max", 0)
     return {
         "description": f"{unit.code} {unit.name} {day.isoformat()}: arrivals "
         + ("recorded" if rows else "from the demo configuration"),
@@ -217,6 +224,5 @@ def scenario_from_live(
         "replications": replications,
         "short_abandon_s": float(short),
         "queues": queues,
-        "agents": agents
-        or [{"name": "none", "count": 0, "skills": {queues[0]["name"]: 1}}],
+        "agents": agents or [{"name": "none", "count": 0, "skills": {queues[0]["name"]: 1}}],
     }

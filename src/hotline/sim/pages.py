@@ -82,13 +82,22 @@ def edits_from_form(data: dict[str, Any], form: dict[str, str]) -> whatif.Edits:
 def _rows(data: dict[str, Any]) -> dict[str, Any]:
     return {
         "queues": [
-            {"name": q["name"], "arrivals": round(whatif.mean_rate(q), 1), "aht": round(whatif.mean_aht(q), 1),
-             "patience": q.get("patience_s"), "sl": q.get("sl_threshold_s", 20.0), "target": q.get("sl_target")}
+            {
+                "name": q["name"],
+                "arrivals": round(whatif.mean_rate(q), 1),
+                "aht": round(whatif.mean_aht(q), 1),
+                "patience": q.get("patience_s"),
+                "sl": q.get("sl_threshold_s", 20.0),
+                "target": q.get("sl_target"),
+            }
             for q in data["queues"]
         ],
         "groups": [
-            {"name": g["name"], "count": g["count"],
-             "skills": " ".join(f"{k}:{v}" for k, v in g["skills"].items())}
+            {
+                "name": g["name"],
+                "count": g["count"],
+                "skills": " ".join(f"{k}:{v}" for k, v in g["skills"].items()),
+            }
             for g in data["agents"]
         ],
     }
@@ -114,13 +123,23 @@ def _job_context(job: whatif.Job) -> dict[str, Any]:
 
 
 @router.get("/sim", dependencies=[require(whatif.READ)])
-def whatif_page(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-                province: str | None = None) -> Response:
-    data = whatif.baseline(db_session=db, principal=principal, province=_province(province), day=_today(clock))
-    return render(request, "sim/index.html", {
-        "data": data, **_rows(data), "provinces": whatif.provinces(db_session=db, principal=principal),
-        "can_run": principal.can(whatif.PLAN), "day": _today(clock).isoformat(),
-    })
+def whatif_page(
+    request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock, province: str | None = None
+) -> Response:
+    data = whatif.baseline(
+        db_session=db, principal=principal, province=_province(province), day=_today(clock)
+    )
+    return render(
+        request,
+        "sim/index.html",
+        {
+            "data": data,
+            **_rows(data),
+            "provinces": whatif.provinces(db_session=db, principal=principal),
+            "can_run": principal.can(whatif.PLAN),
+            "day": _today(clock).isoformat(),
+        },
+    )
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -130,7 +149,9 @@ async def _form(request: Request) -> dict[str, str]:
 
 def start_from_form(db: DbSession, principal: Principal, day: date, form: dict[str, str]) -> whatif.Job:
     """Baseline from today's configuration, what-if from the form; start the run."""
-    data = whatif.baseline(db_session=db, principal=principal, province=_province(form.get("province")), day=day)
+    data = whatif.baseline(
+        db_session=db, principal=principal, province=_province(form.get("province")), day=day
+    )
     changed = whatif.apply(data, edits_from_form(data, form))
     base = whatif.to_scenario(data)
     other = whatif.to_scenario(changed)
@@ -138,7 +159,9 @@ def start_from_form(db: DbSession, principal: Principal, day: date, form: dict[s
 
 
 @router.post("/sim/run", dependencies=[require(whatif.PLAN)])
-async def run_action(request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock) -> Response:
+async def run_action(
+    request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock
+) -> Response:
     form = await _form(request)
     try:
         job = start_from_form(db, principal, _today(clock), form)

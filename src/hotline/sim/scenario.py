@@ -201,8 +201,6 @@ class IvrPath(_Model):
         return Distribution(dist="constant", mean_s=self.ivr_time_s) if self.ivr_time_s else None
 
 
-
-
 class Ivr(_Model):
     """Contacts that enter through the IVR (on top of the queues' own arrivals)."""
 

@@ -53,7 +53,9 @@ def baseline(*, db_session: Session, principal: Principal, province: str | None,
         province = own if own in visible else (visible[0] if visible else None)
     if province is None or province not in visible:
         raise NotFound(f"province {province!r} not found")
-    data = scenario_from_live(db_session=db_session, province=province, day=day, replications=RUN_REPLICATIONS)
+    data = scenario_from_live(
+        db_session=db_session, province=province, day=day, replications=RUN_REPLICATIONS
+    )
     data["province"] = province
     return data
 
@@ -127,8 +129,9 @@ def apply(data: dict[str, Any], edits: Edits) -> dict[str, Any]:
             if not g.skills:
                 raise InvalidInput(f"agents.{i}.skills", "an agent group needs at least one skill")
             old = out["agents"][i] if i < len(out["agents"]) else {}
-            groups.append({**old, "name": g.name or old.get("name") or f"g{i}", "count": g.count,
-                           "skills": g.skills})
+            groups.append(
+                {**old, "name": g.name or old.get("name") or f"g{i}", "count": g.count, "skills": g.skills}
+            )
         out["agents"] = groups
     return out
 
@@ -168,9 +171,17 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "status": self.status, "progress": self.progress, "done": self.done,
-            "total": self.total, "replications": self.replications, "province": self.province,
-            "error": self.error or None, "wall_s": self.wall_s, "baseline": self.baseline, "whatif": self.whatif,
+            "id": self.id,
+            "status": self.status,
+            "progress": self.progress,
+            "done": self.done,
+            "total": self.total,
+            "replications": self.replications,
+            "province": self.province,
+            "error": self.error or None,
+            "wall_s": self.wall_s,
+            "baseline": self.baseline,
+            "whatif": self.whatif,
         }
 
 
@@ -198,8 +209,13 @@ def start(*, principal: Principal, province: str, base: Scenario, whatif: Scenar
     with _lock:
         if sum(j.status == "running" for j in _jobs.values()) >= MAX_RUNNING:
             raise Conflict("simulations are running; try again in a few seconds", reason="sim_busy")
-        job = Job(id=secrets.token_hex(8), owner=principal.user_id, province=province, replications=reps,
-                  total=2 * reps)
+        job = Job(
+            id=secrets.token_hex(8),
+            owner=principal.user_id,
+            province=province,
+            replications=reps,
+            total=2 * reps,
+        )
         _jobs[job.id] = job
         for old in sorted(_jobs.values(), key=lambda j: j.started)[: max(0, len(_jobs) - KEEP_JOBS)]:
             if old.status != "running":
@@ -218,7 +234,7 @@ def _run(job: Job, base: Scenario, whatif: Scenario) -> None:
         job.baseline = engine.run(base, replications=job.replications, progress=tick)
         job.whatif = engine.run(whatif, replications=job.replications, progress=tick)
         job.status = "done"
-    except Exception as exc:  # a run must never take the server down; the page shows the error
+    except Exception as exc:  # noqa: BLE001 - a run must never take the server down; the page shows it
         job.error = str(exc)
         job.status = "failed"
     job.wall_s = time.perf_counter() - t0
@@ -249,14 +265,20 @@ def comparison(job: Job) -> list[dict[str, Any]]:
     rows = []
     for name, b in job.baseline["queues"].items():
         w = job.whatif["queues"].get(name, {})
-        row: dict[str, Any] = {"queue": name, "sl_target": b["sl_target"], "sl_threshold_s": w.get("sl_threshold_s")}
+        row: dict[str, Any] = {
+            "queue": name,
+            "sl_target": b["sl_target"],
+            "sl_threshold_s": w.get("sl_threshold_s"),
+        }
         for m in ("offered", "aht_s", *METRICS):
             row[m] = (b.get(m), b.get(f"{m}_ci95"), w.get(m), w.get(f"{m}_ci95"))
         rows.append(row)
     return rows
 
 
-def chart(rows: list[dict[str, Any]], metric: str, labels: tuple[str, str], scale: float = 1.0) -> dict[str, Any]:
+def chart(
+    rows: list[dict[str, Any]], metric: str, labels: tuple[str, str], scale: float = 1.0
+) -> dict[str, Any]:
     """A bar chart of one metric per queue, baseline beside what-if, with 95 % CI whiskers (a boxplot
     series whose box collapses on the mean)."""
     x = [r["queue"] for r in rows]
@@ -271,14 +293,23 @@ def chart(rows: list[dict[str, Any]], metric: str, labels: tuple[str, str], scal
             c = 0.0 if ci is None or m is None else ci * scale
             boxes.append([] if m is None else [round(max(0.0, m - c), 4), m, m, m, round(m + c, 4)])
         series.append({"name": label, "type": "bar", "data": means})
-        whiskers.append({"name": label, "type": "boxplot", "data": boxes, "boxWidth": [6, 10],
-                         "tooltip": {"show": False}, "itemStyle": {"color": "rgba(0,0,0,0)",
-                                                                   "borderColor": "#1f2937"}})
-    return {"option": {
-        "tooltip": {"trigger": "axis", "renderMode": "richText"},
-        "legend": {"bottom": 0, "data": list(labels)},
-        "grid": {"left": 48, "right": 16, "top": 16, "bottom": 64},
-        "xAxis": {"type": "category", "data": x, "axisLabel": {"interval": 0, "rotate": 30}},
-        "yAxis": {"type": "value"},
-        "series": series + whiskers,
-    }}
+        whiskers.append(
+            {
+                "name": label,
+                "type": "boxplot",
+                "data": boxes,
+                "boxWidth": [6, 10],
+                "tooltip": {"show": False},
+                "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#1f2937"},
+            }
+        )
+    return {
+        "option": {
+            "tooltip": {"trigger": "axis", "renderMode": "richText"},
+            "legend": {"bottom": 0, "data": list(labels)},
+            "grid": {"left": 48, "right": 16, "top": 16, "bottom": 64},
+            "xAxis": {"type": "category", "data": x, "axisLabel": {"interval": 0, "rotate": 30}},
+            "yAxis": {"type": "value"},
+            "series": series + whiskers,
+        }
+    }
