@@ -11,6 +11,11 @@ config = context.config
 target_metadata = import_all_models()
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Tables the search engines manage themselves (SQLite FTS5 shadow tables) are not in the models."""
+    return not (type_ == "table" and name is not None and name.startswith("kb_fts"))
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -29,6 +34,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
