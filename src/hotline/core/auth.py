@@ -14,7 +14,7 @@ SCOPES = ("self", "team", "region", "province", "hq")
 _RANK = {s: i for i, s in enumerate(SCOPES)}
 
 # The declared policy: role -> {permission: scope}. Tests generate the authorisation matrix from it.
-P, T, R, V, H = "province", "team", "region", "province", "hq"
+P, H = "province", "hq"  # shorthands for the table below
 ROLES: dict[str, dict[str, str]] = {
     "agent": {
         "home.agent": "self",
@@ -100,7 +100,7 @@ ROLES: dict[str, dict[str, str]] = {
         "wallboard.read": P, "wfm.read": P,
     },
 }
-del P, T, R, V, H
+del P, H
 
 ROLE_NAMES = tuple(ROLES)
 PROVINCE_BOUND = ("customers.", "bss.")
