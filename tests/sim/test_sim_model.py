@@ -311,3 +311,39 @@ def test_ivr_probabilities_must_add_up():
     )
     with pytest.raises(ScenarioError, match=r"ivr\.paths: the probabilities must add up to 1"):
         parse(data)
+
+
+def test_richer_model_is_deterministic_whatever_the_processes():
+    data = scenario(
+        [
+            {
+                "name": "regular",
+                "talk": {"dist": "exponential", "mean_s": 120},
+                "acw": {"dist": "exponential", "mean_s": 20},
+                "patience_s": 90,
+                "transfers": [{"to_queue": "expert", "probability": 0.1}],
+            },
+            {"name": "expert", "aht_s": 200, "patience_s": 200},
+        ],
+        [
+            {
+                "count": 12,
+                "skills": {"regular": 1},
+                "breaks": [{"after_s": 3600, "duration_s": 600, "stagger_s": 1200}],
+                "not_ready": {
+                    "interval": {"dist": "exponential", "mean_s": 2400},
+                    "duration": {"dist": "exponential", "mean_s": 60},
+                },
+            },
+            {"count": 3, "skills": {"expert": 1}},
+        ],
+        duration_s=2 * 3600,
+        replications=3,
+        ivr={"arrivals_per_hour": 500, "paths": [{"queue": "regular", "probability": 1, "self_serve": 0.2}]},
+    )
+    sc = parse(data)
+    timing = ("wall_s", "sim_calls_per_s")
+    a = {k: v for k, v in engine.run(sc).items() if k not in timing}
+    assert a == {k: v for k, v in engine.run(sc, jobs=2).items() if k not in timing}
+    assert a != {k: v for k, v in engine.run(sc, seed=99).items() if k not in timing}
+    assert a["queues"]["expert"]["offered"] == a["queues"]["regular"]["transferred"] > 0

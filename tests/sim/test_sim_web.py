@@ -114,3 +114,14 @@ def test_edits_scale_the_profile_and_replace_the_handle_time():
     assert whatif.bounded_replications(big, big) == 2
     with pytest.raises(Exception, match="unknown queue"):
         whatif.apply(data, whatif.Edits(agents=[whatif.GroupEdit(count=1, skills={"x": 1})]))
+
+
+def test_chart_texts_follow_the_request_language(login):
+    c = login("planner")
+    c.cookies.set("hl_lang", "en")
+    r = c.post("/sim/run", data={"province": "HB"}, headers={"HX-Request": "true"})
+    html = _wait_fragment(c, r.text)
+    assert "Service level (%)" in html and "&#34;Baseline&#34;" in html and "基线" not in html
+    c.cookies.clear()
+    html = _wait_fragment(c, c.post("/sim/run", data={"province": "HB"}, headers={"HX-Request": "true"}).text)
+    assert "服务水平(%)" in html and "基线" in html

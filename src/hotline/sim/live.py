@@ -200,9 +200,13 @@ def scenario_from_live(
     """The plain-data scenario of a province's live configuration on a local day."""
     unit = _province(db_session, province)
     queues = _queues(db_session, unit)
-    if not queues:  # the live server creates the queues at its first start; the caller does not commit
-        contacts_service.ensure_configuration(db_session=db_session, now=datetime.now(LOCAL_TZ))
-        queues = _queues(db_session, unit)
+    if not queues:  # the live server creates the queues at its first start: use them, write nothing
+        savepoint = db_session.begin_nested()
+        try:
+            contacts_service.ensure_configuration(db_session=db_session, now=datetime.now(LOCAL_TZ))
+            queues = _queues(db_session, unit)
+        finally:
+            savepoint.rollback()
     if not queues:
         raise InvalidInput("province", f"province {province!r} has no queues")
     agents = _agents(db_session, unit, {q["name"] for q in queues})

@@ -4,6 +4,8 @@ and what-if, and the two side by side (table and charts with 95 % CI)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -15,7 +17,7 @@ from hotline.core.clock import to_local
 from hotline.core.errors import Conflict, InvalidInput, NotFound
 from hotline.sim import whatif
 from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, require
-from hotline.web.templating import _, render
+from hotline.web.templating import _, current_locale, render, request_locale
 
 router = APIRouter(include_in_schema=False)
 JOB_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -103,6 +105,16 @@ def _rows(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _locale(request: Request) -> Iterator[None]:
+    """Texts built before rendering (chart titles and legends, form errors) in the request's language."""
+    token = current_locale.set(request_locale(request))
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
 def _today(clock: AppClock) -> date:
     return to_local(clock.now()).date()
 
@@ -163,13 +175,15 @@ async def run_action(
     request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock
 ) -> Response:
     form = await _form(request)
-    try:
-        job = start_from_form(db, principal, _today(clock), form)
-    except InvalidInput as exc:
-        return render(request, "sim/_error.html", {"error": f"{exc.details.get('field', '')}: {exc.msg}"})
-    except Conflict as exc:
-        return render(request, "sim/_error.html", {"error": _(exc.msg)})
-    return render(request, "sim/_job.html", _job_context(job))
+    with _locale(request):
+        try:
+            job = start_from_form(db, principal, _today(clock), form)
+        except InvalidInput as exc:
+            return render(request, "sim/_error.html", {"error": f"{exc.details.get('field', '')}: {exc.msg}"})
+        except Conflict as exc:
+            return render(request, "sim/_error.html", {"error": _(exc.msg)})
+        ctx = _job_context(job)
+    return render(request, "sim/_job.html", ctx)
 
 
 @router.get("/sim/jobs/{job_id}", dependencies=[require(whatif.PLAN)])
@@ -177,4 +191,6 @@ def job_fragment(request: Request, job_id: str, principal: CurrentPrincipal) -> 
     if not JOB_ID.match(job_id):
         raise NotFound("simulation run not found")
     job = whatif.get(principal=principal, job_id=job_id)
-    return render(request, "sim/_job.html", _job_context(job))
+    with _locale(request):
+        ctx = _job_context(job)
+    return render(request, "sim/_job.html", ctx)
