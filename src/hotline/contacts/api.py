@@ -19,6 +19,7 @@ from hotline.core.errors import Forbidden
 from hotline.core.events import Event
 from hotline.org import service as org_service
 from hotline.web.deps import (
+    MAX_ID,
     SESSION_COOKIE,
     AppClock,
     CurrentPrincipal,
@@ -291,7 +292,7 @@ def call_status(contact_id: IdPath, db: DbSession, after: int = 0,
 
 # ---------------------------------------------------------------- IVR menus
 class MenuIn(BaseModel):
-    unit_id: int
+    unit_id: int = Field(..., ge=1, le=MAX_ID)
     name: str = Field(..., min_length=1, max_length=40)
     tree: dict[str, Any]
 

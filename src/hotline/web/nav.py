@@ -15,6 +15,7 @@ TILES = [
     ("wfm.read", "Workforce", "/wfm", "wfm"),
     ("wfm.plan", "What-if simulation", "/sim", "sim"),
     ("reports.read", "Reports", "/reports", "reports"),
+    ("contacts.manage", "IVR menus", "/ivr", "ivr"),
     ("org.read", "Organisation", "/org", "org"),
     ("users.read", "People", "/users", "users"),
     ("audit.read", "Audit log", "/audit", "audit"),
