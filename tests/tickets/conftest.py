@@ -3,6 +3,8 @@ a VIP and a regular customer, the seeded classification trees."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +18,7 @@ from hotline.core import migrate
 from hotline.core.audit import Actor
 from hotline.core.auth import Principal
 from hotline.core.db import make_engine, make_sessionmaker
-from hotline.core.testing import fresh_database_url
+from hotline.core.testing import LiveServer, fresh_database_url, launch_chromium
 from hotline.customers.models import Customer, CustomerNumber
 from hotline.org.models import OrgUnit
 from hotline.tickets import schemas, service
@@ -141,3 +143,28 @@ def committed_world(factory: sessionmaker[Session]) -> tuple[World, datetime]:
     with factory() as db, db.begin():
         w = build_world(db, START)
     return w, START
+
+
+# ---------------------------------------------------------------- a live server and a browser (e2e)
+@pytest.fixture(scope="module")
+def live_tickets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A real `hotline serve` on a fresh database seeded with the demo centre."""
+    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("tk-e2e"), f"tke2e{next(_counter)}"))
+    server.run_cli("seed", "--customers", "300", "--json")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Debian's chromium through Playwright."""
+    path = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail("Debian's chromium is required for browser tests: run ./scripts/test, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()

@@ -73,3 +73,35 @@ def test_csv_neutralises_formula_cells() -> None:
     assert parsed[0] == ["key", "n"]
     assert [r[0] for r in parsed[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "长沙"]
     assert parsed[-1][1] == "-7"  # numbers stay numbers
+
+
+def test_xlsx_neutralises_formula_cells_read_back() -> None:
+    from openpyxl import load_workbook
+
+    evil = ["=HYPERLINK(\"http://x\",\"点我\")", "+1", "-2", "@SUM(A1)", "\tx", "=1+1"]
+    rows = [reports.Hotspot(k, i + 1, 0.125) for i, k in enumerate(evil)] + [reports.Hotspot("长沙", 9, 0.5)]
+    wb = load_workbook(io.BytesIO(reports.to_xlsx(rows, reports.HOTSPOT_COLUMNS, sheet="热点", title="=标题")))
+    ws = wb["热点"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells), [(c.coordinate, c.value) for c in cells if c.data_type == "f"]
+    assert ws["A1"].value == "=标题" and ws["A1"].quotePrefix  # the title too
+    assert [c.value for c in ws[2]] == ["对象", "工单数", "占比"]
+    keys = [ws.cell(row=r, column=1) for r in range(3, 3 + len(rows))]
+    assert [c.value for c in keys] == [*evil, "长沙"]  # shown exactly as typed, as text
+    assert [c.quotePrefix for c in keys] == [True] * len(evil) + [False]
+    assert ws["B3"].value == 1 and ws["B3"].data_type == "n"  # numbers stay numbers
+    assert ws["C9"].value == 0.5 and ws["C9"].number_format == "0.0%"
+
+
+def test_poller_overdue_step_counts_even_past_the_report_horizon(db, world, clock) -> None:  # type: ignore[no-untyped-def]
+    t = world.to_department(db, clock.now(), dept="network")
+    from hotline.tickets import service
+
+    step = service.open_step(db_session=db, ticket_id=t.id)
+    step.overdue, step.escalation_level = True, 1  # what the poller, whose clock ran ahead, recorded
+    db.flush()
+    now = clock.now() + timedelta(hours=1)  # the report's clock has not reached the deadline yet
+    rows = {r.dept: r for r in reports.timeliness(db_session=db, principal=world.manager,
+                                                   start=clock.now() - timedelta(days=1), end=now, now=now)}
+    net = rows["网络部"]
+    assert (net.due, net.on_time, net.overdue, net.escalated) == (1, 0, 1, 1)

@@ -114,3 +114,21 @@ def test_html_forms_create_and_act(login, ids) -> None:  # type: ignore[no-untyp
     r = agent.post(f"/tickets/{tid}/act/frontline_try", data={"version": str(t["version"]), "note": "again"})
     assert r.status_code == 409  # stale version, shown on the page
     assert agent.get(f"/api/tickets/{tid}").json()["state"] == "frontline_tried"
+
+
+def test_excel_exports_over_http(login, ids) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    agent, manager = login("agent"), login("manager")
+    agent.post("/api/tickets", json={"type": "suggestion", "title": "导出", "area": "=cmd|' /C calc'!A0"})
+    r = manager.get("/api/tickets/reports/hotspots.xlsx?by=area&top=1000")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    evil = cells["=cmd|' /C calc'!A0"]
+    assert evil.data_type == "s" and evil.quotePrefix and "工单数" in cells
+    r = manager.get("/api/tickets/reports/timeliness.xlsx")
+    assert r.status_code == 200 and load_workbook(io.BytesIO(r.content)).active["A2"].value == "处理部门"
+    assert manager.get("/api/tickets/reports/hotspots.pdf").status_code in (404, 422)

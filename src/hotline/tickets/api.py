@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
+from fastapi import Path as FPath
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from hotline.core.bizcal import LOCAL_TZ
 from hotline.core.idempotency import run_once
 from hotline.tickets import reports, schemas, service
 from hotline.web.deps import AppClock, CurrentPrincipal, DbSession, IdPath, RequestActor, require
@@ -92,16 +94,16 @@ def hotspots(db: DbSession, principal: CurrentPrincipal, clock: AppClock, by: st
                                                  level=level, type=type, top=top)]
 
 
-@router.get("/reports/hotspots.csv")
-def hotspots_csv(db: DbSession, principal: CurrentPrincipal, clock: AppClock, by: str = "area",
-                 level: Annotated[int, Query(ge=1, le=3)] = 3, type: str = "",
-                 top: Annotated[int, Query(ge=1, le=1000)] = 100,
-                 start: datetime | None = None, end: datetime | None = None) -> Response:
-    """The hotspot table as CSV (formula cells neutralised)."""
+@router.get("/reports/hotspots.{fmt}")
+def hotspots_export(fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal,
+                    clock: AppClock, by: str = "area", level: Annotated[int, Query(ge=1, le=3)] = 3, type: str = "",
+                    top: Annotated[int, Query(ge=1, le=1000)] = 100, start: datetime | None = None,
+                    end: datetime | None = None) -> Response:
+    """The hotspot table as CSV or Excel (formula cells neutralised)."""
     s, e = _period(clock, start, end)
     rows = reports.hotspots(db_session=db, principal=principal, start=s, end=e, by=by, level=level, type=type, top=top)
-    return Response(reports.to_csv(rows, ["key", "count", "share"]), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="hotspots-{by}.csv"'})
+    title = f"热点分析（{by}，{s.astimezone(LOCAL_TZ):%Y-%m-%d} 至 {e.astimezone(LOCAL_TZ):%Y-%m-%d}）"
+    return _export(fmt, f"hotspots-{by}", rows, reports.HOTSPOT_COLUMNS, "热点", title)
 
 
 @router.get("/reports/timeliness")
@@ -112,15 +114,22 @@ def timeliness(db: DbSession, principal: CurrentPrincipal, clock: AppClock, star
     return [r.__dict__ for r in reports.timeliness(db_session=db, principal=principal, start=s, end=e, now=clock.now())]
 
 
-@router.get("/reports/timeliness.csv")
-def timeliness_csv(db: DbSession, principal: CurrentPrincipal, clock: AppClock, start: datetime | None = None,
-                   end: datetime | None = None) -> Response:
-    """Department timeliness as CSV."""
+@router.get("/reports/timeliness.{fmt}")
+def timeliness_export(fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal,
+                      clock: AppClock, start: datetime | None = None, end: datetime | None = None) -> Response:
+    """Department timeliness as CSV or Excel."""
     s, e = _period(clock, start, end)
     rows = reports.timeliness(db_session=db, principal=principal, start=s, end=e, now=clock.now())
-    cols = ["dept", "due", "on_time", "overdue", "escalated", "answered", "mean_hours", "on_time_rate"]
-    return Response(reports.to_csv(rows, cols), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="timeliness.csv"'})
+    title = f"部门处理及时率（{s.astimezone(LOCAL_TZ):%Y-%m-%d} 至 {e.astimezone(LOCAL_TZ):%Y-%m-%d}）"
+    return _export(fmt, "timeliness", rows, reports.TIMELINESS_COLUMNS, "及时率", title)
+
+
+def _export(fmt: str, name: str, rows: list[Any], columns: dict[str, str], sheet: str, title: str) -> Response:
+    if fmt == "xlsx":
+        body, media = reports.to_xlsx(rows, columns, sheet=sheet, title=title), reports.XLSX_TYPE
+    else:
+        body, media = reports.to_csv(rows, list(columns)).encode(), "text/csv; charset=utf-8"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 @router.get("/{ticket_id}", response_model=schemas.TicketRead)

@@ -35,15 +35,20 @@ def seed_categories(as_json: Json = False) -> None:
 @tickets_app.command("sweep", help=_("Fire every due SLA timer once (safe to run from several processes)."))
 def sweep(forever: Annotated[bool, typer.Option("--forever", help=_("Keep polling."))] = False,
           interval: Annotated[float, typer.Option("--interval", help=_("Seconds between sweeps."))] = 5.0,
+          at: Annotated[str, typer.Option("--at", help=_("Sweep as if it were this time (ISO, local if no zone)."))] = "",
           as_json: Json = False) -> None:
-    from hotline.core.clock import SystemClock
+    from hotline.core.clock import ManualClock, SystemClock
     from hotline.tickets import jobs
 
     factory = _factory()
     if forever:
         jobs.run_forever(factory=factory, clock=SystemClock(), interval=interval)
         return
-    res = jobs.sweep(factory=factory, clock=SystemClock())
+    clock = SystemClock()
+    if at:
+        when = datetime.fromisoformat(at)
+        clock = ManualClock(when if when.tzinfo else when.replace(tzinfo=LOCAL_TZ))
+    res = jobs.sweep(factory=factory, clock=clock)
     typer.echo(json.dumps(res.__dict__) if as_json else _("Timers fired: {n}").format(n=res.fired))
 
 

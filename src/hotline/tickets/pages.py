@@ -3,7 +3,7 @@ portal (its queue, due times, reply form — scoped to the department), and the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from hotline.core.auth import Principal
+from hotline.core.bizcal import LOCAL_TZ
 from hotline.core.errors import HotlineError, NotFound
 from hotline.org.models import OrgUnit
 from hotline.tickets import reports, rules, schemas, service
@@ -20,7 +21,7 @@ from hotline.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LABELS = {"types": rules.TYPE_NAMES, "states": rules.STATE_NAMES, "priorities": rules.PRIORITY_NAMES,
-          "links": rules.LINK_NAMES}
+          "links": rules.LINK_NAMES, "sla_modes": rules.SLA_MODE_NAMES}
 
 
 def _leaves(db: DbSession, tree: str) -> list[tuple[int, str]]:
@@ -97,17 +98,46 @@ async def create_action(request: Request, db: DbSession, principal: CurrentPrinc
                                                 "field": field, "form": form, **LABELS}, status_code=422)
 
 
+FIELD_NAMES = {"state": "状态", "prev_state": "挂起前状态", "priority": "优先级", "type": "类型", "tried": "已尝试处理",
+               "dept_id": "处理部门", "cause_id": "销障原因", "result": "处理结果", "resolved_by": "解决环节",
+               "satisfaction": "满意度", "closed_at": "归档时间", "due_at": "时限", "escalation_level": "升级级别",
+               "step_id": "环节", "linked": "关联工单", "kind": "关联方式"}
+
+
+def _changes_text(db: DbSession, dept_names: dict[int, str]) -> Any:
+    """A function for the history table: (field label, old, new) in words, not codes."""
+    values: dict[str, dict[Any, str]] = {
+        "state": rules.STATE_NAMES, "prev_state": rules.STATE_NAMES, "priority": rules.PRIORITY_NAMES,
+        "type": rules.TYPE_NAMES, "satisfaction": rules.SATISFACTION_NAMES, "resolved_by": rules.RESOLVED_BY_NAMES,
+        "dept_id": dept_names, "kind": rules.LINK_NAMES}
+
+    def word(field: str, v: Any) -> str:
+        if v is None or v == "":
+            return "—"
+        if field == "cause_id":
+            return " / ".join(service.category_path(db_session=db, category_id=v)) or str(v)
+        if field in ("closed_at", "due_at") and isinstance(v, str):
+            return f"{datetime.fromisoformat(v).astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
+        return str(values.get(field, {}).get(v, v))
+
+    return lambda changes: [(FIELD_NAMES.get(k, k), word(k, old), word(k, new)) for k, (old, new) in changes.items()]
+
+
 def _detail(request: Request, db: DbSession, principal: Principal, ticket_id: int, error: str = "",
             status_code: int = 200) -> Response:
     t = service.get(db_session=db, principal=principal, ticket_id=ticket_id)
     linked, joint = service.linked(db_session=db, ticket_id=t.id)
+    depts = _departments(db, principal)
+    dept_names = {d.id: d.name for d in depts}
+    if t.dept_id is not None and t.dept_id not in dept_names:
+        dept_names[t.dept_id] = db.get(OrgUnit, t.dept_id).name  # type: ignore[union-attr]
     return render(request, "tickets/detail.html", {
         "t": service.to_read(db, t), "steps": service.steps(db_session=db, ticket_id=t.id),
         "history": service.history(db_session=db, ticket_id=t.id), "linked": linked, "joint": joint,
         "phenomenon": " / ".join(service.category_path(db_session=db, category_id=t.phenomenon_id)),
         "cause": " / ".join(service.category_path(db_session=db, category_id=t.cause_id)),
-        "causes": _leaves(db, "cause"), "departments": _departments(db, principal), "error": error,
-        "dept_names": {d.id: d.name for d in _departments(db, principal)}, "satisfaction": rules.SATISFACTION,
+        "causes": _leaves(db, "cause"), "departments": depts, "error": error, "dept_names": dept_names,
+        "changes": _changes_text(db, dept_names), "satisfaction": rules.SATISFACTION,
         **LABELS}, status_code=status_code)
 
 

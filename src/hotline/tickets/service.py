@@ -671,3 +671,13 @@ def run_action(*, db_session: Session, principal: Principal, actor: audit.Actor,
     fn = globals()[f"do_{action}"]
     return fn(db_session=db_session, principal=principal, actor=actor, now=now, ticket_id=ticket_id,
               version=data.version, **kwargs)
+
+
+def open_for_customer(*, db_session: Session, principal: Principal, customer_id: int,
+                      limit: int = 20) -> list[dict[str, Any]]:
+    """The customer's open orders the principal may see (for the customer 360 view)."""
+    rows = db_session.execute(
+        select(Ticket).where(Ticket.customer_id == customer_id, Ticket.state.in_(rules.OPEN_STATES),
+                             _visible(principal)).order_by(Ticket.id.desc()).limit(limit)).scalars()
+    return [{"id": t.id, "no": t.no, "title": f"{t.no} · {t.title}（{rules.STATE_NAMES[t.state]}）",
+             "state": t.state} for t in rows]
