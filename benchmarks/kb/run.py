@@ -1,6 +1,6 @@
 """Knowledge-base search quality and speed, ours beside FTS5 out of the box, in one run.
 
-Corpus: the 102 hand-written articles in articles.jsonl plus generated distractors (distractors.py) up
+Corpus: the 102 hand-written articles in src/hotline/knowledge/data/articles.jsonl (also the demo knowledge base) plus generated distractors (distractors.py) up
 to --articles (default 50,000). Queries: queries.jsonl (evaluation set, never tuned on) or, with
 --set dev, dev_queries.jsonl (the only set the analyzer and ranking were tuned on).
 
@@ -56,14 +56,14 @@ def corpus_key(n: int, seed: int) -> str:
 
     h.update(repr((index._FTS_DDL, index.document_tokens.__code__.co_code)).encode())
     indexing = [SRC / f for f in ("analysis.py", "models.py", "schemas.py")]
-    for p in [HERE / "articles.jsonl", HERE / "distractors.py", *indexing, *sorted((SRC / "data").glob("*"))]:
+    for p in [SRC / "data" / "articles.jsonl", HERE / "distractors.py", *indexing, *sorted((SRC / "data").glob("*"))]:
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
 def build(path: Path, n: int, seed: int) -> float:
     """Create the benchmark database; returns seconds spent indexing our pipeline."""
-    real = load_jsonl(HERE / "articles.jsonl")
+    real = load_jsonl(SRC / "data" / "articles.jsonl")
     records = [*real, *generate(max(n - len(real), 0), seed=seed)]
     path.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{path}")

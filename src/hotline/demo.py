@@ -14,7 +14,7 @@ from hotline.core import migrate
 from hotline.core.cli import settings_engine
 from hotline.core.db import make_sessionmaker
 from hotline.core.i18n import cli_text as _
-from hotline.seed import already_seeded, load_config, seed
+from hotline.seed import already_seeded, load_config, seed, seed_domains
 
 err = Console(stderr=True)
 
@@ -34,7 +34,9 @@ def run_seed(*, customers: int | None, seed_value: int, quiet: bool = False) -> 
                     tasks[what] = progress.add_task(_("Customers") + f" {what}", total=total)
                 progress.update(tasks[what], completed=done)  # type: ignore[arg-type]
 
-            result = seed(session, now=datetime.now(UTC), seed=seed_value, customers=customers, progress=report)
+            now = datetime.now(UTC)
+            result = seed(session, now=now, seed=seed_value, customers=customers, progress=report)
+            seed_domains(session, now=now)
         session.commit()
     return {"provinces": result.provinces, "users": result.users, "customers": result.customers,
             "logins": [{"username": u, "password": p, "role": r} for u, p, r in result.logins]}

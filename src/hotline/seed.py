@@ -173,15 +173,16 @@ def seed(session: Session, *, now: datetime, seed: int = 7, customers: int | Non
                         by_brand=by_brand, pin_hash=pin_hash, report=report)
         result.customers += n_customers
     _sync_sequences(session, ("users", "customers"))
-    _seed_domains(session, now=now, cfg=cfg)
     audit.record(session, actor=audit.SYSTEM, at=now, action="demo.seed", target_type="deployment",
                  detail={"seed": seed, "provinces": result.provinces, "users": result.users,
                          "customers": result.customers})
     return result
 
 
-def _seed_domains(session: Session, *, now: datetime, cfg: dict[str, Any]) -> None:
-    """Each domain may seed its own demo data: `<domain>.service.seed_demo(db_session=, now=, config=)`."""
+def seed_domains(session: Session, *, now: datetime) -> None:
+    """Each domain's own demo data (work-order catalogues, knowledge articles ...), for `hotline seed`/`demo`:
+    `<domain>.service.seed_demo(db_session=, now=, config=)`. Tests seed only the core and bring their own."""
+    cfg = load_config()
     from hotline import DOMAINS
 
     for domain in DOMAINS:

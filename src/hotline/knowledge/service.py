@@ -5,10 +5,12 @@ system (CLI, jobs); otherwise the access policy decides, and an article out of s
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,7 +33,7 @@ from hotline.knowledge.models import (
     KbTerm,
     KbVersion,
 )
-from hotline.knowledge.schemas import ArticleIn, SearchHit
+from hotline.knowledge.schemas import ArticleIn, SearchHit, parse_article
 
 READ, FEEDBACK, EDIT, MANAGE, REPORT = "kb.read", "kb.feedback", "kb.edit", "kb.manage", "kb.report"
 REVIEW_AFTER = timedelta(days=180)  # a published article is due for review this long after publication
@@ -518,3 +520,16 @@ def usage_report(session: Session, *, principal: Principal | None, at: datetime,
         "stale": [{"ref": a.ref, "title": a.title} for a in sorted(stale, key=lambda a: a.ref)],
     }
 
+
+
+DEMO_ARTICLES = Path(__file__).resolve().parent / "data" / "articles.jsonl"
+
+
+def seed_demo(*, db_session: Session, now: datetime, config: dict[str, Any]) -> None:
+    """The demo knowledge base: the hand-written telecom articles, published in the first demo province."""
+    from hotline.org import service as org_service
+
+    province = org_service.unit_by_code(db_session=db_session, code=config["provinces"][0]["code"])
+    lines = DEMO_ARTICLES.read_text(encoding="utf-8").splitlines()
+    records = [parse_article(json.loads(line)) for line in lines if line.strip()]
+    import_articles(db_session, records=records, at=now, org_path=province.path if province else "/")

@@ -27,6 +27,11 @@ def get_unit(*, db_session: Session, unit_id: int, principal: Principal | None =
     return unit
 
 
+def unit_by_code(*, db_session: Session, code: str) -> OrgUnit | None:
+    """A unit by its code (HB, HB-WH-T01 ...), unscoped: for seeding and the command line."""
+    return db_session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none()
+
+
 def ancestors(*, db_session: Session, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors, root first, the unit itself last."""
     ids = [int(x) for x in unit.path.strip("/").split("/") if x]

@@ -6,6 +6,20 @@
     var H = window.hotlineContacts, T = JSON.parse(root.getAttribute("data-t"));
     var $ = function (id) { return document.getElementById(id); };
     var S = { agent: null, contact: null, cfg: {} };
+    // Knowledge panel: a new contact pre-fills the search with its business type; answers open beside the desk.
+    var kbFor = null;
+    function suggestKnowledge(c) {
+      var q = $("kb-q");
+      if (!q || !window.htmx || !c || kbFor === c.id || !c.business_type_name) { return; }
+      kbFor = c.id;
+      if (!q.value || q.dataset.auto === "1") { q.value = c.business_type_name; q.dataset.auto = "1"; htmx.trigger("#kb-form", "submit"); }
+    }
+    document.addEventListener("input", function (e) { if (e.target.id === "kb-q") { e.target.dataset.auto = "0"; } });
+    document.addEventListener("htmx:afterSwap", function (e) {
+      if (e.target.id === "kb-desk-results") {
+        e.target.querySelectorAll("a").forEach(function (a) { a.target = "_blank"; a.rel = "noopener"; });
+      }
+    });
     function tr(k) { return T[k] || k; }
     function fail(e) { var el = $("error"); el.textContent = (e && e.msg) || String(e); el.hidden = false; setTimeout(function () { el.hidden = true; }, 6000); }
     function opt(sel, items) { sel.innerHTML = ""; items.forEach(function (it) { var o = document.createElement("option"); o.value = it[0]; o.textContent = it[1]; sel.appendChild(o); }); }
@@ -24,6 +38,7 @@
       $("c-channel").textContent = tr(c.channel); $("c-caller").textContent = c.caller;
       $("c-customer").textContent = c.customer_name + (c.segment === "vip" ? " · VIP" : "");
       $("c-btype").textContent = c.business_type_name || "—"; $("c-queue").textContent = c.queue;
+      suggestKnowledge(c);
       $("c-ivr").textContent = (c.ivr_path || []).join(" → ") || "—";
       $("offer-actions").hidden = c.state !== "offered";
       $("talk-actions").hidden = !(c.state === "talking" || c.state === "hold");
