@@ -189,3 +189,23 @@ def test_history_and_category_editing(db, world, clock) -> None:  # type: ignore
     t = world.create(db, clock.now(), phenomenon_id=node.id)
     assert service.category_path(db_session=db, category_id=t.phenomenon_id) == ["移动/小灵通", "信号", "室内无信号"]
     assert db.execute(select(func.count()).where(TicketHistory.ticket_id == t.id)).scalar() == 1
+
+
+def test_answered_consultation_becomes_a_knowledge_draft(db, world, clock) -> None:  # type: ignore[no-untyped-def]
+    """R-TKT-5: the department's answer to an unanswered consultation is a received draft for the editors."""
+    from sqlalchemy import select
+
+    from hotline.knowledge.models import KbArticle
+
+    t = world.create(db, clock.now(), type="consultation", title="国际漫游如何开通", description="客户下周出国",
+                     phenomenon_id=None)
+    t = world.act(db, clock.now(), "frontline_try", t, by=world.agent, note="知识库无答案")
+    t = world.act(db, clock.now(), "dispatch", t, dept_id=world.depts["marketing"].id)
+    t = world.act(db, clock.now(), "reply", t, by=world.backoffice["marketing"],
+                  cause_id=world.cause["network.radio.site_down"], result="营业厅或 10086 开通，需预存 500 元")
+    art = db.execute(select(KbArticle).where(KbArticle.source == "ticket", KbArticle.source_ref == t.no)).scalar_one()
+    assert art.state == "received" and "国际漫游" in art.title
+    fault = world.to_department(db, clock.now())  # other types are not knowledge questions
+    fault = world.act(db, clock.now(), "reply", fault, by=world.backoffice["network"],
+                      cause_id=world.cause["network.radio.site_down"], result="基站已恢复")
+    assert db.execute(select(KbArticle).where(KbArticle.source_ref == fault.no)).first() is None

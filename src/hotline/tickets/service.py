@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -238,7 +238,7 @@ def open_step(*, db_session: Session, ticket_id: int) -> TicketStep | None:
 
 def to_read(db_session: Session, t: Ticket) -> schemas.TicketRead:
     """The API shape of an order."""
-    step = open_step(db_session=db_session, ticket_id=t.id)
+    step = getattr(t, "_open_step", None) or open_step(db_session=db_session, ticket_id=t.id)
     out = schemas.TicketRead.model_validate(t)
     out.contact_ids = [c.contact_id for c in t.contacts]
     out.due_at = step.due_at if step and t.state != "suspended" else None
@@ -264,15 +264,20 @@ def _suspensions(db_session: Session, step_id: int) -> tuple[Period, ...]:
     ).all())
 
 
-def _add_timers(db_session: Session, step: TicketStep, fired_levels: frozenset[int] = frozenset(),
-                new: bool = False) -> None:
-    plan = rules.escalations(started_at=step.started_at, limit=timedelta(seconds=step.limit_seconds),
+def _plan(db_session: Session, step: TicketStep, new: bool) -> list[rules.Deadline]:
+    return rules.escalations(started_at=step.started_at, limit=timedelta(seconds=step.limit_seconds),
                              mode=step.sla_mode, suspended=() if new else _suspensions(db_session, step.id))
+
+
+def _add_timers(db_session: Session, step: TicketStep, fired_levels: frozenset[int] = frozenset(),
+                plan: list[rules.Deadline] | None = None) -> None:
+    """The step's timer rows, in one multi-row INSERT; the step's due time is the first level's."""
+    plan = plan or _plan(db_session, step, new=False)
     step.due_at = plan[0].fire_at
-    for d in plan:
-        if d.level not in fired_levels:
-            db_session.add(TicketTimer(ticket_id=step.ticket_id, step_id=step.id, level=d.level,
-                                       audience=d.audience, fire_at=d.fire_at))
+    rows = [{"ticket_id": step.ticket_id, "step_id": step.id, "level": d.level, "audience": d.audience,
+             "fire_at": d.fire_at, "fired_by": ""} for d in plan if d.level not in fired_levels]
+    if rows:
+        db_session.execute(insert(TicketTimer), rows)
 
 
 def _cancel_timers(db_session: Session, step_id: int, now: datetime) -> None:
@@ -285,14 +290,18 @@ def _start_step(db_session: Session, t: Ticket, kind: str, now: datetime, dept_i
     limit = rules.sla_limit(type=t.type, priority=t.priority, step=kind)
     step = TicketStep(ticket_id=t.id, kind=kind, dept_id=dept_id, started_at=now, due_at=now,
                       limit_seconds=int(limit.total_seconds()), sla_mode=t.sla_mode)
+    plan = _plan(db_session, step, new=True)
+    step.due_at = plan[0].fire_at  # known before the INSERT: no UPDATE afterwards
     db_session.add(step)
     db_session.flush()
-    _add_timers(db_session, step, new=True)
+    _add_timers(db_session, step, plan=plan)
+    t._open_step = step  # type: ignore[attr-defined]  # to_read needs no query for it
     return step
 
 
 def _end_step(db_session: Session, t: Ticket, now: datetime, outcome: str, note: str = "") -> TicketStep | None:
     step = open_step(db_session=db_session, ticket_id=t.id)
+    t._open_step = None  # type: ignore[attr-defined]
     if step is None:
         return None
     used = rules.business_elapsed(mode=step.sla_mode, start=step.started_at, end=now,
@@ -382,9 +391,10 @@ def do_create(*, db_session: Session, principal: Principal, actor: audit.Actor, 
     if parent is not None:
         db_session.add(TicketLink(parent_id=parent.id, child_id=t.id, kind=data.link_kind))
     _start_step(db_session, t, "frontline", now)
+    _sms(db_session, sms, t, "accepted", now)
+    # the audit row is the last write: its chain lock is held from here to the commit only
     _log(db_session, t, actor=actor, now=now, action="create", from_state="",
          changes={"priority": [None, prio], "type": [None, t.type]})
-    _sms(db_session, sms, t, "accepted", now)
     return t
 
 
@@ -516,7 +526,20 @@ def do_reply(*, db_session: Session, principal: Principal, actor: audit.Actor, n
     if act.ticket.created_by is not None:
         _notify(db_session, act.ticket, kind="replied", user_id=act.ticket.created_by, now=now,
                 message=f"工单 {act.ticket.no} 已回单，请回访客户")
+    if act.ticket.type == "consultation":
+        _knowledge_draft(db_session, act.ticket, now)
     return _finish(db_session, act, actor=actor, now=now, action="reply", note=result)
+
+
+def _knowledge_draft(db_session: Session, t: Ticket, now: datetime) -> None:
+    """R-TKT-5: a consultation the front line could not answer, answered by a department, becomes a received
+    knowledge draft for the editors (the knowledge domain owns the article and its audit row)."""
+    from hotline.knowledge import service as kb_service
+
+    question = (t.title + "\n" + t.description).strip()
+    kb_service.draft_from_ticket(db_session, at=now, ticket_ref=t.no, question=question, answer=t.result,
+                                 org_path=t.org_path, category=category_path(db_session=db_session,
+                                                                             category_id=t.phenomenon_id))
 
 
 def do_callback(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime, ticket_id: int,

@@ -1,0 +1,150 @@
+"""Work-order creates over HTTP: creates per second and latency (p50/p99) with 8 concurrent clients against a
+live `hotline serve` (loopback), on SQLite and on PostgreSQL. Every create carries an Idempotency-Key, as the
+agent desktop sends it. Anchor, measured in the same run against the same server: GET /api/health, the floor of
+the HTTP stack (uvicorn + middleware + client) with no database work.
+
+Goal (issue 6): ≥ 300 creates/s with p99 ≤ 100 ms on PostgreSQL.
+
+Usage: .venv/bin/python benchmarks/tickets/http_bench.py [--creates 1600] [--clients 8]
+       [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--no-pg] [--profile]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from hotline.core.db import make_engine
+from hotline.core.testing import LiveServer
+
+PW = "hotline-demo-2026"
+GOAL_RATE, GOAL_P99_MS = 300.0, 100.0
+
+
+def fresh_url(pg: str | None, tmp: Path) -> str:
+    if pg is None:
+        return f"sqlite:///{tmp / 'http_bench.sqlite3'}"
+    name = f"hotline_http_bench_{os.getpid()}"
+    admin = make_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return pg.rsplit("/", 1)[0] + "/" + name
+
+
+def drop(pg: str, url: str) -> None:
+    admin = make_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def load(base: str, token: str, *, clients: int, per_client: int, create: bool) -> tuple[float, list[float]]:
+    """`clients` threads, each with its own keep-alive connection, `per_client` requests each."""
+    lat: list[float] = []
+    lock = threading.Lock()
+    go = threading.Barrier(clients + 1)
+    errors: list[str] = []
+
+    def client(n: int) -> None:
+        mine: list[float] = []
+        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+            go.wait()
+            for i in range(per_client):
+                t0 = time.perf_counter()
+                if create:
+                    r = http.post("/api/tickets", headers={"Idempotency-Key": str(uuid.uuid4())},
+                                  json={"type": "fault" if i % 2 else "suggestion", "title": f"压测 {n}-{i}",
+                                        "phenomenon_id": PHEN[0] if i % 2 else None, "area": "武汉洪山",
+                                        "cell_id": f"WH-{i % 50:03d}", "product": "宽带"})
+                else:
+                    r = http.get("/api/health")
+                mine.append(time.perf_counter() - t0)
+                if r.status_code not in (200, 201):
+                    errors.append(f"{r.status_code} {r.text[:200]}")
+        with lock:
+            lat.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    go.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
+    return wall, lat
+
+
+PHEN: list[int] = []
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
+
+
+def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    server = LiveServer(url)
+    server.run_cli("seed", "--customers", "300", "--json")
+    server.start()
+    try:
+        api = httpx.Client(base_url=server.url, timeout=30)
+        token = api.post("/api/auth/login", json={"username": "agent", "password": PW}).json()["token"]
+        cats = api.get("/api/tickets/categories", headers={"Authorization": f"Bearer {token}"}).json()
+        PHEN[:] = [next(c["id"] for c in cats if c["level"] == 3)]
+        per = max(1, args.creates // args.clients)
+        load(server.url, token, clients=args.clients, per_client=20, create=True)  # warm-up
+        h_wall, h_lat = load(server.url, token, clients=args.clients, per_client=per, create=False)
+        c_wall, c_lat = load(server.url, token, clients=args.clients, per_client=per, create=True)
+    finally:
+        server.stop()
+    n = per * args.clients
+    return {"db": label, "creates/s": n / c_wall, "p50": pct(c_lat, 0.5), "p99": pct(c_lat, 0.99),
+            "health/s": n / h_wall, "h_p99": pct(h_lat, 0.99), "n": n}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--creates", type=int, default=1600)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--pg", default=os.environ.get("HOTLINE_TEST_DATABASE_URL",
+                                                  "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--no-pg", action="store_true")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(run("SQLite", fresh_url(None, Path(tmp)), args))
+        if not args.no_pg:
+            url = fresh_url(args.pg, Path(tmp))
+            try:
+                rows.append(run("PostgreSQL", url, args))
+            finally:
+                drop(args.pg, url)
+    print(f"\nWork-order creates over HTTP, {args.clients} concurrent clients, loopback "
+          f"(anchor: GET /api/health on the same server)")
+    print(f"{'database':<11} {'creates':>7} {'creates/s':>10} {'p50 ms':>8} {'p99 ms':>8} | {'health/s':>9} "
+          f"{'p99 ms':>7} | {'create/health':>13} | goal (PostgreSQL): ≥ {GOAL_RATE:.0f}/s, p99 ≤ {GOAL_P99_MS:.0f} ms")
+    for r in rows:
+        verdict = ""
+        if r["db"] == "PostgreSQL":
+            ok = r["creates/s"] >= GOAL_RATE and r["p99"] <= GOAL_P99_MS
+            verdict = "met" if ok else "NOT met"
+        print(f"{r['db']:<11} {r['n']:>7} {r['creates/s']:>10.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} | "
+              f"{r['health/s']:>9.1f} {r['h_p99']:>7.1f} | {r['creates/s'] / r['health/s']:>13.2f} | {verdict}")
+
+
+if __name__ == "__main__":
+    main()
