@@ -124,7 +124,8 @@ def test_complaint_closed_loop_and_overdue_escalation_in_browser(live_tickets, c
     assert [h["changes"]["escalation_level"][1] for h in hist if h["action"] == "escalate"] == [1, 2, 3]
     bo.goto(base + "/tickets/portal")
     row = bo.locator("tr", has_text="宽带提速未生效")
-    assert "已升级 3" in row.inner_text()
+    assert "超时" in row.inner_text() and "已升级 3" in row.inner_text()
+    bo.screenshot(path=str(shots / "tickets-portal-overdue.png"), full_page=True)
     manager = _page(chromium, base, "manager")
     manager.goto(base + "/tickets/hotspots?by=area&days=30")
     network = manager.locator("table.grid tr", has_text="网络部").last.inner_text().split("\t")
