@@ -6,8 +6,8 @@ authenticated read (session lookup, principal, one query) — what every request
 
 Goal (issue 6): ≥ 300 creates/s with p99 ≤ 100 ms on PostgreSQL.
 
-Usage: .venv/bin/python benchmarks/tickets/http_bench.py [--creates 1600] [--clients 8]
-       [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--no-pg] [--profile]"""
+Usage: .venv/bin/python benchmarks/tickets/http_bench.py [--creates 1600] [--clients 8] [--servers 1]
+       [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--no-pg]"""
 
 from __future__ import annotations
 
@@ -49,9 +49,11 @@ def drop(pg: str, url: str) -> None:
     admin.dispose()
 
 
-def load(base: str, token: str, *, clients: int, per_client: int, create: bool,
+def load(base: str | list[str], token: str, *, clients: int, per_client: int, create: bool,
          read: str = "/api/health") -> tuple[float, list[float]]:
-    """`clients` threads, each with its own keep-alive connection, `per_client` requests each."""
+    """`clients` threads, each with its own keep-alive connection (to the servers in turn), `per_client`
+    requests each."""
+    bases = [base] if isinstance(base, str) else base
     lat: list[float] = []
     lock = threading.Lock()
     go = threading.Barrier(clients + 1)
@@ -59,7 +61,8 @@ def load(base: str, token: str, *, clients: int, per_client: int, create: bool,
 
     def client(n: int) -> None:
         mine: list[float] = []
-        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+        with httpx.Client(base_url=bases[n % len(bases)], timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as http:
             go.wait()
             for i in range(per_client):
                 t0 = time.perf_counter()
@@ -98,22 +101,25 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    server = LiveServer(url)
-    server.run_cli("seed", "--customers", "300", "--json")
-    server.start()
+    servers = [LiveServer(url) for _ in range(args.servers)]
+    servers[0].run_cli("seed", "--customers", "300", "--json")
+    for server in servers:
+        server.start()
+    urls = [s.url for s in servers]
     try:
-        api = httpx.Client(base_url=server.url, timeout=30)
+        api = httpx.Client(base_url=urls[0], timeout=30)
         token = api.post("/api/auth/login", json={"username": "agent", "password": PW}).json()["token"]
         cats = api.get("/api/tickets/categories", headers={"Authorization": f"Bearer {token}"}).json()
         PHEN[:] = [next(c["id"] for c in cats if c["level"] == 3)]
         per = max(1, args.creates // args.clients)
-        load(server.url, token, clients=args.clients, per_client=20, create=True)  # warm-up
-        h_wall, h_lat = load(server.url, token, clients=args.clients, per_client=per, create=False)
-        a_wall, a_lat = load(server.url, token, clients=args.clients, per_client=per, create=False,
+        load(urls, token, clients=args.clients, per_client=20, create=True)  # warm-up
+        h_wall, h_lat = load(urls, token, clients=args.clients, per_client=per, create=False)
+        a_wall, a_lat = load(urls, token, clients=args.clients, per_client=per, create=False,
                              read="/api/tickets/notifications")
-        c_wall, c_lat = load(server.url, token, clients=args.clients, per_client=per, create=True)
+        c_wall, c_lat = load(urls, token, clients=args.clients, per_client=per, create=True)
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
     n = per * args.clients
     return {"db": label, "creates/s": n / c_wall, "p50": pct(c_lat, 0.5), "p99": pct(c_lat, 0.99),
             "health/s": n / h_wall, "h_p99": pct(h_lat, 0.99), "auth/s": n / a_wall, "a_p99": pct(a_lat, 0.99),
@@ -124,6 +130,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--creates", type=int, default=1600)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--servers", type=int, default=1, help="server processes on the same database (clients "
+                    "spread over them), to see how far more processes carry it")
     ap.add_argument("--pg", default=os.environ.get("HOTLINE_TEST_DATABASE_URL",
                                                   "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     ap.add_argument("--no-pg", action="store_true")
@@ -137,7 +145,8 @@ def main() -> None:
                 rows.append(run("PostgreSQL", url, args))
             finally:
                 drop(args.pg, url)
-    print(f"\nWork-order creates over HTTP, {args.clients} concurrent clients, loopback. Anchors on the same "
+    print(f"\nWork-order creates over HTTP, {args.clients} concurrent clients, {args.servers} server process(es), "
+          f"{os.cpu_count()} CPUs, loopback. Anchors on the same "
           f"server: GET /api/health (no auth, no database) and GET /api/tickets/notifications (auth + one query)")
     print(f"{'database':<11} {'creates':>7} {'creates/s':>10} {'p50 ms':>8} {'p99 ms':>8} | {'health/s':>9} "
           f"{'p99 ms':>7} | {'auth read/s':>11} {'p99 ms':>7} | {'create/health':>13} | "
