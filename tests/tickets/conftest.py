@@ -3,8 +3,6 @@ a VIP and a regular customer, the seeded classification trees."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +16,7 @@ from hotline.core import migrate
 from hotline.core.audit import Actor
 from hotline.core.auth import Principal
 from hotline.core.db import make_engine, make_sessionmaker
-from hotline.core.testing import LiveServer, fresh_database_url, launch_chromium
+from hotline.core.testing import LiveServer, fresh_database_url
 from hotline.customers.models import Customer, CustomerNumber
 from hotline.org.models import OrgUnit
 from hotline.tickets import schemas, service
@@ -156,15 +154,7 @@ def live_tickets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """Debian's chromium through Playwright."""
-    path = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        pytest.fail("Debian's chromium is required for browser tests: run ./scripts/test, which installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+@pytest.fixture
+def chromium(browser):  # type: ignore[no-untyped-def]
+    """The session's one browser."""
+    return browser

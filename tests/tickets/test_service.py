@@ -209,3 +209,14 @@ def test_answered_consultation_becomes_a_knowledge_draft(db, world, clock) -> No
     fault = world.act(db, clock.now(), "reply", fault, by=world.backoffice["network"],
                       cause_id=world.cause["network.radio.site_down"], result="基站已恢复")
     assert db.execute(select(KbArticle).where(KbArticle.source_ref == fault.no)).first() is None
+
+
+def test_open_orders_for_the_customer_360_view(db, world, clock) -> None:  # type: ignore[no-untyped-def]
+    t = world.create(db, clock.now())
+    done = world.create(db, clock.now(), type="suggestion", title="建议", phenomenon_id=None)
+    done = world.act(db, clock.now(), "solve", done, by=world.agent, result="已记录")
+    done = world.act(db, clock.now(), "callback", done, satisfaction="satisfied")
+    rows = service.open_for_customer(db_session=db, principal=world.expert, customer_id=world.regular.id)
+    assert [r["id"] for r in rows] == [t.id] and t.no in rows[0]["title"] and "已受理" in rows[0]["title"]
+    assert service.open_for_customer(db_session=db, principal=world.backoffice["network"],
+                                     customer_id=world.regular.id) == []  # not at their department
