@@ -92,3 +92,22 @@ def login(app):  # type: ignore[no-untyped-def]
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium through Playwright: ONE per test session (two sync Playwrights cannot share a thread)."""
+    import os
+    import shutil
+
+    from hotline.core.testing import launch_chromium
+
+    chromium = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        pytest.fail("Debian's chromium is required for browser tests: run ./scripts/test, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()

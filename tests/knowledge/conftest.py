@@ -94,19 +94,7 @@ def kb_live(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def kb_browser():  # type: ignore[no-untyped-def]
-    import os
-    import shutil
-
-    chromium = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        pytest.fail("Debian's chromium is required for browser tests: run ./scripts/test, which installs it")
-    from playwright.sync_api import sync_playwright
-
-    from hotline.core.testing import launch_chromium
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+@pytest.fixture
+def kb_browser(browser):  # type: ignore[no-untyped-def]
+    """The session's one browser."""
+    return browser

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 
@@ -20,16 +17,7 @@ def sim_live(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def sim_browser():  # type: ignore[no-untyped-def]
-    chromium = os.environ.get("HOTLINE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        pytest.fail("Debian's chromium is required for browser tests: run ./scripts/test, which installs it")
-    from playwright.sync_api import sync_playwright
-
-    from hotline.core.testing import launch_chromium
-
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
+@pytest.fixture
+def sim_browser(browser):  # type: ignore[no-untyped-def]
+    """The session's one browser."""
+    return browser
