@@ -186,3 +186,21 @@ class KbSearchLog(Base):
     business_type: Mapped[str] = mapped_column(String(40), default="")
 
     __table_args__ = (Index("ix_kb_search_log_at", "at"),)
+
+
+class KbFlowRun(Base):
+    """One walk through a guided flow: the choices in order, optionally on a contact (its ref as given)."""
+
+    __tablename__ = "kb_flow_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_ref: Mapped[str] = mapped_column(String(64))
+    article_version: Mapped[int]
+    contact_ref: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[int | None]
+    path: Mapped[list[Any]] = mapped_column(default=list)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_kb_flow_runs_contact_ref", "contact_ref"),
+                      Index("ix_kb_flow_runs_article_ref", "article_ref"))

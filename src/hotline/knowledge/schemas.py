@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hotline.core.clock import LOCAL_TZ
 from hotline.core.errors import InvalidInput
+from hotline.knowledge import flows
 from hotline.knowledge.rules import KINDS
 
 Kind = Literal["qa", "product", "notice", "flow", "script", "faq"]
@@ -42,6 +43,12 @@ class ArticleIn(BaseModel):
         if v is None:
             return None
         return (v.replace(tzinfo=LOCAL_TZ) if v.tzinfo is None else v).astimezone(UTC)
+
+    @field_validator("flow")
+    @classmethod
+    def _flow(cls, v: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A guided flow is checked step by step; the InvalidInput names the step (`flow.s2`)."""
+        return flows.validate(v)
 
     @field_validator("category")
     @classmethod

@@ -20,12 +20,13 @@ from hotline.core import audit
 from hotline.core.auth import Principal, Resource, allowed, visible_prefix
 from hotline.core.clock import to_local
 from hotline.core.errors import Forbidden, InvalidInput, NotFound, StaleVersion
-from hotline.knowledge import index, ranking, rules
+from hotline.knowledge import flows, index, ranking, rules
 from hotline.knowledge.analysis import Analyzer, parse_groups, seed_lexicon
 from hotline.knowledge.models import (
     KbArticle,
     KbEvent,
     KbFlag,
+    KbFlowRun,
     KbIndexDoc,
     KbSearchLog,
     KbSubmission,
@@ -395,6 +396,56 @@ def vote(session: Session, *, principal: Principal | None, at: datetime, ref: st
     session.add(KbEvent(article_id=art.id, at=at, user_id=principal.user_id if principal else None,
                         kind="helpful" if helpful else "not_helpful", contact_ref=contact_ref))
     return art
+
+
+def live_flow(session: Session, *, principal: Principal | None, ref: str) -> tuple[KbArticle, dict[str, Any]]:
+    """A live article and its published snapshot, for running its guided flow."""
+    art = _live(session, principal, ref, READ)
+    return art, published_snapshot(session, article=art) or {}
+
+
+def flow_run(session: Session, *, principal: Principal | None, run_id: int) -> KbFlowRun:
+    """A flow run of the principal's own (another user's run is NotFound)."""
+    run = session.get(KbFlowRun, run_id)
+    if run is None or (principal is not None and run.user_id != principal.user_id):
+        raise NotFound("flow run not found")
+    return run
+
+
+def record_flow_choice(
+    session: Session, *, principal: Principal | None, at: datetime, ref: str, step: str, answer: int,
+    run_id: int | None = None, contact_ref: str = "",
+) -> KbFlowRun:
+    """Record one choice in a run of a live flow's published version (a new run when `run_id` is None)."""
+    art = _live(session, principal, ref, READ)
+    if run_id is None:
+        run = KbFlowRun(article_ref=art.ref, article_version=art.published_version or art.version,
+                        contact_ref=contact_ref[:64], user_id=principal.user_id if principal else None,
+                        path=[], started_at=at)
+        session.add(run)
+    else:
+        run = flow_run(session, principal=principal, run_id=run_id)
+        if run.article_ref != art.ref or run.finished_at is not None:
+            raise InvalidInput("run", "this run is finished or belongs to another article")
+    steps = (session.scalar(select(KbVersion.snapshot).where(
+        KbVersion.article_id == art.id, KbVersion.version == run.article_version)) or {}).get("flow", [])
+    current = flows.current_step(steps, run.path)
+    if current is None or current["id"] != step:
+        raise InvalidInput("step", f"the run is not at step {step}")
+    choice = flows.choose(current, answer)
+    run.path = [*run.path, {**choice, "at": at.isoformat()}]
+    if choice["final"]:
+        run.finished_at = at
+    session.flush()
+    return run
+
+
+def flow_runs(session: Session, *, principal: Principal | None, contact_ref: str) -> list[KbFlowRun]:
+    """The principal's flow runs recorded on a contact, oldest first."""
+    stmt = select(KbFlowRun).where(KbFlowRun.contact_ref == contact_ref).order_by(KbFlowRun.id)
+    if principal is not None:
+        stmt = stmt.where(KbFlowRun.user_id == principal.user_id)
+    return list(session.scalars(stmt))
 
 
 def flag(session: Session, *, principal: Principal | None, at: datetime, ref: str, kind: str, comment: str) -> KbFlag:
