@@ -94,9 +94,10 @@ def login(app):  # type: ignore[no-untyped-def]
     return _login
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    """Debian's chromium through Playwright: ONE per test session (two sync Playwrights cannot share a thread)."""
+    """Debian's chromium through Playwright, one per test module: two sync Playwrights cannot share a thread, and
+    a live one keeps an event loop running that other tests' asyncio.run() would collide with."""
     import os
     import shutil
 

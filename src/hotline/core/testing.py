@@ -55,12 +55,17 @@ class LiveServer:
         import time
         import urllib.request
 
+        import tempfile
+
+        # the server's log goes to a file: an unread pipe fills up and blocks the server
+        self.log = tempfile.NamedTemporaryFile(prefix="hotline-live-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + (self.proc.stderr.read() if self.proc.stderr else b"").decode())
+                with open(self.log.name, encoding="utf-8", errors="replace") as fh:
+                    raise RuntimeError("server exited: " + fh.read()[-4000:])
             try:
                 with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
                     if r.status == 200:

@@ -65,12 +65,13 @@ def search(*, db_session: Session, principal: Principal, q: str, limit: int = 20
     if prefix is None or not q:
         return []
     stmt = select(Customer).where(Customer.org_path.startswith(prefix))
-    if q.isdigit() and len(q) >= 11:
+    digits = q.isascii() and q.isdigit()  # not "²" and friends, which str.isdigit() also accepts
+    if digits and len(q) >= 11:
         stmt = stmt.where(Customer.id.in_(select(CustomerNumber.customer_id).where(CustomerNumber.number == q)))
-    elif q.isdigit() and len(q) >= 4:
+    elif digits and len(q) >= 4:
         stmt = stmt.where(Customer.id.in_(select(CustomerNumber.customer_id)
                                           .where(CustomerNumber.number.endswith(q))))
-    elif q.isdigit():
+    elif digits:
         stmt = stmt.where(Customer.id == int(q))
     else:
         stmt = stmt.where(Customer.name.startswith(q))
