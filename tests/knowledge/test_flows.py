@@ -108,7 +108,7 @@ def _clean(html: str) -> bool:
 def test_an_agent_runs_a_flow_on_a_contact_but_cannot_edit_it(login, seeded: Engine, flow_ref: str) -> None:  # type: ignore[no-untyped-def]
     agent, ref = login("agent"), flow_ref
     page = agent.get(f"/kb/articles/{ref}", params={"contact_id": 4242})
-    assert page.status_code == 200 and 'id="run-flow"' in page.text and f"/run?contact_id=4242" in page.text
+    assert page.status_code == 200 and 'id="run-flow"' in page.text and "/run?contact_id=4242" in page.text
     assert _clean(page.text)
     full = agent.get(f"/kb/articles/{ref}/run", params={"contact_id": 4242})
     assert full.status_code == 200 and "<html" in full.text and FLOW[0]["question"] in full.text and _clean(full.text)
@@ -127,6 +127,9 @@ def test_an_agent_runs_a_flow_on_a_contact_but_cannot_edit_it(login, seeded: Eng
         run = db.get(KbFlowRun, run_id)
         assert run is not None and run.contact_ref == "4242" and run.finished_at is not None
         assert [c["answer"] for c in run.path] == ["否", "能"]
+    runs = agent.get("/api/kb/flow-runs", params={"contact_ref": "4242"}).json()
+    assert [(r["article_ref"], [c["step"] for c in r["path"]]) for r in runs if r["id"] == run_id] == [(ref, ["s1", "s2"])]
+    assert login("editor").get("/api/kb/flow-runs", params={"contact_ref": "4242"}).json() == []  # the agent's own
     assert agent.get(f"/kb/editor/{ref}").status_code == 403
     assert agent.post(f"/kb/editor/{ref}", data={"title": "x", "kind": "flow", "version": "1"}).status_code == 403
     assert agent.post(f"/kb/articles/{ref}/run", data={"step": "s1", "answer": "0", "run": "99999999999"}).status_code == 422

@@ -231,3 +231,21 @@ def add_synonyms(data: SynonymsIn, db: DbSession, principal: CurrentPrincipal, c
     """Add a synonym group (canonical term first); the index is rebuilt so documents use it at once."""
     row = service.add_synonyms(db, principal=principal, at=clock.now(), terms=data.terms)
     return {"id": row.id, "terms": row.terms.split()}
+
+
+class FlowRunRead(BaseModel):
+    id: int
+    article_ref: str
+    article_version: int
+    contact_ref: str
+    path: list[dict[str, Any]]
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
+@router.get("/flow-runs", response_model=list[FlowRunRead], dependencies=[require("kb.read")])
+def flow_runs(db: DbSession, principal: CurrentPrincipal,
+              contact_ref: Annotated[str, Query(min_length=1, max_length=64)]) -> list[FlowRunRead]:
+    """The caller's guided-flow runs on a contact, oldest first, each with the path taken."""
+    return [FlowRunRead.model_validate(r, from_attributes=True)
+            for r in service.flow_runs(db, principal=principal, contact_ref=contact_ref)]

@@ -90,6 +90,8 @@ def _runner(request: Request, db: DbSession, principal: Principal, ref: str, *, 
             contact_id: int | None, error: str = "", status_code: int = 200) -> Response:
     art, snap = service.live_flow(db, principal=principal, ref=_ref(ref))
     run = service.flow_run(db, principal=principal, run_id=run_id) if run_id else None
+    if run is not None and run.article_ref != art.ref:
+        raise NotFound("flow run not found")
     steps = snap.get("flow", [])
     path = run.path if run else []
     step = flows.current_step(steps, path)

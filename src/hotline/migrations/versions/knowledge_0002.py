@@ -4,10 +4,10 @@ Revision ID: knowledge_0002
 Revises: knowledge_0001
 """
 
-from alembic import op
 import sqlalchemy as sa
-import hotline.core.db
+from alembic import op
 
+import hotline.core.db
 
 revision = 'knowledge_0002'
 down_revision = 'knowledge_0001'
