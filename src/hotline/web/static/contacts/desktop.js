@@ -10,6 +10,8 @@
     var kbFor = null;
     function suggestKnowledge(c) {
       var q = $("kb-q");
+      var kc = $("kb-contact");  // knowledge links and flow runs then carry the contact (empty: not sent)
+      if (kc) { kc.value = c && c.id ? c.id : ""; kc.disabled = !kc.value; }
       if (!q || !window.htmx || !c || kbFor === c.id || !c.business_type_name) { return; }
       kbFor = c.id;
       if (!q.value || q.dataset.auto === "1") { q.value = c.business_type_name; q.dataset.auto = "1"; htmx.trigger("#kb-form", "submit"); }
