@@ -10,16 +10,10 @@ import httpx
 import pytest
 
 from hotline.core.security import find_unmasked
+from hotline.core.testing import browser_login
 
 PW = "hotline-demo-2026"
 
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PW)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 @pytest.mark.e2e
@@ -41,7 +35,7 @@ def test_agent_changes_package_and_supervisor_sees_audit(live_server, browser, t
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _login(page, base, "agent")
+    browser_login(page, base, "agent")
     page.screenshot(path=str(shots / "home-agent.png"))
     page.goto(base + "/customers")
     page.fill("input[name=q]", number)
@@ -61,7 +55,7 @@ def test_agent_changes_package_and_supervisor_sees_audit(live_server, browser, t
 
     sup = context.new_page()
     sup.context.clear_cookies()
-    _login(sup, base, "supervisor")
+    browser_login(sup, base, "supervisor")
     sup.goto(base + f"/audit?target_type=customer&target_id={target['id']}")
     row = sup.locator("tr:has(code:text('bss.change_package'))")
     assert row.count() == 1

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from hotline.core.testing import browser_login
+
 PW = "hotline-demo-2026"
 
-
-def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PW)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 @pytest.mark.e2e
@@ -28,7 +23,7 @@ def test_editor_publishes_agent_finds_and_rates_report_counts(kb_live, kb_browse
 
     editor = kb_browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     editor.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _login(editor, base, "editor")
+    browser_login(editor, base, "editor")
     editor.goto(base + "/kb/editor/new")
     editor.fill("input[name=title]", "宽带光猫LOS红灯闪烁处理")
     editor.fill("input[name=question]", "家里光猫亮红灯上不了网")
@@ -46,7 +41,7 @@ def test_editor_publishes_agent_finds_and_rates_report_counts(kb_live, kb_browse
 
     agent = kb_browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     agent.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _login(agent, base, "agent")
+    browser_login(agent, base, "agent")
     agent.goto(base + "/kb")
     agent.fill("#kb-q", "猫一直闪红灯")
     agent.press("#kb-q", "Enter")

@@ -47,13 +47,18 @@ class EventHub:
     def publish(self, ev: Event) -> Event:
         with self._lock:
             ev = Event(ev.type, ev.data, ev.org_path, ev.permission, ev.owner_id, next(self._ids))
+        self._deliver(ev)
+        return ev
+
+    def _deliver(self, ev: Event) -> None:
+        """Keep the event in the bounded backlog, then hand it to every listener."""
+        with self._lock:
             self._backlog.append(ev)
             while len(self._backlog) > self.backlog_size:
                 self._backlog.popleft()
             listeners = list(self._listeners)
         for listener in listeners:
             listener(ev)
-        return ev
 
     @property
     def last_event_id(self) -> int:
@@ -107,17 +112,11 @@ class RedisEventHub(EventHub):
 
     def _on_message(self, message: dict[str, Any]) -> None:
         p = json.loads(message["data"])
-        ev = Event(p["type"], p["data"], p["org_path"], p["permission"], p["owner_id"], p["id"])
-        with self._lock:
-            self._backlog.append(ev)
-            while len(self._backlog) > self.backlog_size:
-                self._backlog.popleft()
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(ev)
+        self._deliver(Event(p["type"], p["data"], p["org_path"], p["permission"], p["owner_id"], p["id"]))
 
     def close(self) -> None:
         self._thread.stop()
+        self._thread.join(timeout=2)
         self._pubsub.close()
         self._redis.close()
 
@@ -128,6 +127,8 @@ def make_hub(redis_url: str = "") -> EventHub:
 
 def emit(session: Session, ev: Event) -> None:
     """Queue an event on the session; it is published after COMMIT, dropped on rollback."""
+    if not session.in_transaction():
+        session.begin()  # the event belongs to a transaction, so that a rollback (even before any SQL) drops it
     session.info.setdefault("pending_events", []).append(ev)
 
 
@@ -140,6 +141,7 @@ def _publish_after_commit(session: Session) -> None:
             hub.publish(ev)
 
 
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_on_rollback(session: Session) -> None:
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, previous_transaction: object) -> None:
+    """Every rollback() drops the queued events, also one that had not yet touched the database."""
     session.info.pop("pending_events", None)

@@ -52,10 +52,9 @@ class LiveServer:
         return out.stdout.decode()
 
     def start(self, timeout: float = 60) -> "LiveServer":
+        import tempfile
         import time
         import urllib.request
-
-        import tempfile
 
         # the server's log goes to a file: an unread pipe fills up and blocks the server
         self.log = tempfile.NamedTemporaryFile(prefix="hotline-live-", suffix=".log", delete=False)  # noqa: SIM115
@@ -95,3 +94,15 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
         executable_path=os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium"),
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
               "--disable-sync", "--no-first-run", "--disable-quic"])
+
+
+DEMO_PASSWORD = "hotline-demo-2026"
+
+
+def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign a Playwright page in through the login form and wait for the home page."""
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
