@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-from hotline import DOMAINS
+from hotline import demo
+from hotline.core import cli as core_cli
 from hotline.core.i18n import cli_text as _
+from hotline.core.modules import domain_modules
 
 app = typer.Typer(
     name="hotline",
@@ -19,13 +19,7 @@ app = typer.Typer(
 
 
 def _register_domains() -> None:
-    for domain in ("core", "demo", *DOMAINS):
-        try:
-            module = importlib.import_module(f"hotline.{domain}" if domain == "demo" else f"hotline.{domain}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"hotline.{domain}.cli" and exc.name != f"hotline.{domain}":
-                raise
-            continue
+    for module in (core_cli, demo, *domain_modules("cli")):
         module.register(app)
 
 

@@ -23,6 +23,7 @@ from hotline.core.db import make_engine, make_sessionmaker, read_engine
 from hotline.core.errors import HotlineError, NotAuthenticated
 from hotline.core.events import EventHub, make_hub
 from hotline.core.i18n import gettext
+from hotline.core.modules import domain_module, domain_modules
 from hotline.web.middleware import BodyLimit, SecurityHeaders, install_log_scrubbing
 from hotline.web.nav import mount_paths
 from hotline.web.templating import STATIC_DIR, render, request_locale
@@ -144,21 +145,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         include(importlib.import_module(module_name).router)
     for domain in DOMAINS:
         for part in ("api", "pages"):
-            try:
-                module = importlib.import_module(f"hotline.{domain}.{part}")
-            except ModuleNotFoundError as exc:
-                if exc.name in (f"hotline.{domain}.{part}", f"hotline.{domain}"):
-                    continue
-                raise
-            include(module.router)
+            module = domain_module(domain, part)
+            if module is not None:
+                include(module.router)
     mount_paths(page_paths)
-    for domain in DOMAINS:  # start-up hooks (runtimes, pollers) a domain may declare
-        try:
-            jobs = importlib.import_module(f"hotline.{domain}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"hotline.{domain}.jobs", f"hotline.{domain}"):
-                continue
-            raise
+    for jobs in domain_modules("jobs"):  # start-up hooks (runtimes, pollers) a domain may declare
         if hasattr(jobs, "install"):
             jobs.install(app)
     return app

@@ -4,7 +4,6 @@ Everything numeric that comes from the seed case studies lives in data/demo_cent
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.core import audit
 from hotline.core.clock import to_local
+from hotline.core.modules import domain_modules
 from hotline.core.security import hash_password
 from hotline.customers.models import Bill, Customer, CustomerNumber, Package, SpSubscription, Subscription
 from hotline.org.models import OrgUnit, Shift, Standard, User, UserRole, UserSkill
@@ -183,15 +183,7 @@ def seed_domains(session: Session, *, now: datetime) -> None:
     """Each domain's own demo data (work-order catalogues, knowledge articles ...), for `hotline seed`/`demo`:
     `<domain>.service.seed_demo(db_session=, now=, config=)`. Tests seed only the core and bring their own."""
     cfg = load_config()
-    from hotline import DOMAINS
-
-    for domain in DOMAINS:
-        try:
-            service = importlib.import_module(f"hotline.{domain}.service")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"hotline.{domain}.service", f"hotline.{domain}"):
-                continue
-            raise
+    for service in domain_modules("service"):
         if hasattr(service, "seed_demo"):
             service.seed_demo(db_session=session, now=now, config=cfg)
 

@@ -93,15 +93,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def import_all_models() -> MetaData:
     """Import every domain's models so Base.metadata is complete (Alembic, tests)."""
-    from hotline import DOMAINS
+    from hotline.core.modules import domain_modules
 
     importlib.import_module("hotline.core.models")
-    for domain in DOMAINS:
-        try:
-            importlib.import_module(f"hotline.{domain}.models")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (f"hotline.{domain}.models", f"hotline.{domain}"):
-                raise
+    list(domain_modules("models"))  # importing a models module registers its tables
     return Base.metadata
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from hotline.core import audit
 from hotline.core.auth import Principal, Resource, allowed, visible_prefix
 from hotline.core.clock import to_local
 from hotline.core.errors import Forbidden, InvalidInput
+from hotline.core.modules import domain_module
 from hotline.core.security import hash_password, mask_id_number, mask_phone, verify_password
 from hotline.customers import schemas
 from hotline.customers.bss import BssAdapter
@@ -95,11 +95,7 @@ def is_verified(*, db_session: Session, customer: Customer, actor_id: int | None
 
 def _domain_panel(domain: str, function: str, **kwargs: Any) -> list[dict[str, Any]]:
     """A list another domain contributes to the 360 view (empty until that domain exists)."""
-    try:
-        module = importlib.import_module(f"hotline.{domain}.service")
-    except ModuleNotFoundError:
-        return []
-    fn = getattr(module, function, None)
+    fn = getattr(domain_module(domain, "service"), function, None)
     return fn(**kwargs) if fn else []
 
 
