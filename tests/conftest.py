@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -16,6 +14,7 @@ from hotline.core import migrate
 from hotline.core.clock import ManualClock
 from hotline.core.db import make_engine
 from hotline.core.testing import fresh_database_url
+
 
 @pytest.fixture(scope="session")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -112,3 +111,16 @@ def browser():  # type: ignore[no-untyped-def]
         b = launch_chromium(p)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real `hotline serve` on a fresh database seeded through the CLI (one per test module)."""
+    from hotline.core.testing import LiveServer
+
+    name = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
+    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("live"), name))
+    server.run_cli("seed", "--customers", "300", "--json")
+    server.start()
+    yield server
+    server.stop()

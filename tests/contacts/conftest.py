@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.contacts.runtime import ContactRuntime
 from hotline.core.events import EventHub
-from hotline.core.testing import LiveServer, fresh_database_url
+from hotline.core.testing import LiveServer
 from hotline.org.models import User
 
 
@@ -52,14 +52,9 @@ PASSWORD = "hotline-demo-2026"
 
 
 @pytest.fixture(scope="module")
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real `hotline serve` on a fresh seeded database (one per test module)."""
-    name = request.module.__name__.rsplit(".", 1)[-1]
-    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("live"), name))
-    server.run_cli("seed", "--customers", "200", "--json")
-    server.start()
-    yield server
-    server.stop()
+def live(live_server):  # type: ignore[no-untyped-def]
+    """The module's live server (tests/conftest.py)."""
+    return live_server
 
 
 @pytest.fixture

@@ -83,15 +83,9 @@ def make_principal():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def kb_live(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A real server on a fresh, seeded database (browser tests)."""
-    from hotline.core.testing import LiveServer, fresh_database_url
-
-    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("kbe2e"), "kbe2e"))
-    server.run_cli("seed", "--customers", "50", "--json")
-    server.start()
-    yield server
-    server.stop()
+def kb_live(live_server):  # type: ignore[no-untyped-def]
+    """The module's live server (tests/conftest.py)."""
+    return live_server
 
 
 @pytest.fixture

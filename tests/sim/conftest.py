@@ -6,15 +6,9 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def sim_live(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A real server on a fresh, seeded database."""
-    from hotline.core.testing import LiveServer, fresh_database_url
-
-    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("sime2e"), "sime2e"))
-    server.run_cli("seed", "--customers", "50", "--json")
-    server.start()
-    yield server
-    server.stop()
+def sim_live(live_server):  # type: ignore[no-untyped-def]
+    """The module's live server (tests/conftest.py)."""
+    return live_server
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hotline.core import migrate
 from hotline.core.audit import Actor
 from hotline.core.auth import Principal
 from hotline.core.db import make_engine, make_sessionmaker
-from hotline.core.testing import LiveServer, fresh_database_url
+from hotline.core.testing import fresh_database_url
 from hotline.customers.models import Customer, CustomerNumber
 from hotline.org.models import OrgUnit
 from hotline.tickets import schemas, service
@@ -145,13 +145,9 @@ def committed_world(factory: sessionmaker[Session]) -> tuple[World, datetime]:
 
 # ---------------------------------------------------------------- a live server and a browser (e2e)
 @pytest.fixture(scope="module")
-def live_tickets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A real `hotline serve` on a fresh database seeded with the demo centre."""
-    server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("tk-e2e"), f"tke2e{next(_counter)}"))
-    server.run_cli("seed", "--customers", "300", "--json")
-    server.start()
-    yield server
-    server.stop()
+def live_tickets(live_server):  # type: ignore[no-untyped-def]
+    """The module's live server (tests/conftest.py)."""
+    return live_server
 
 
 @pytest.fixture
