@@ -49,7 +49,7 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 # ---------------------------------------------------------------- a seeded deployment and a live app
-DEMO_PASSWORD = "hotline-demo-2026"
+from hotline.core.testing import DEMO_PASSWORD  # noqa: E402
 
 
 @pytest.fixture(scope="session")
