@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hotline.core import migrate
 from hotline.core.clock import ManualClock
 from hotline.core.db import make_engine
-from hotline.core.testing import fresh_database_url
+from hotline.core.testing import DEMO_PASSWORD, fresh_database_url
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,6 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 # ---------------------------------------------------------------- a seeded deployment and a live app
-from hotline.core.testing import DEMO_PASSWORD  # noqa: E402
 
 
 @pytest.fixture(scope="session")
