@@ -1,18 +1,21 @@
-"""Workforce pages: the staffing calculator (Erlang C/A) and the forecast with its staffing plan."""
+"""Workforce pages: the staffing calculator (Erlang C/A), the forecast with its staffing plan, the published
+schedule of a day and intraday management (actual vs forecast, re-forecast, adherence, backup pool)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import Path as FPath
 from fastapi.responses import Response
 
 from hotline.core.clock import to_local
 from hotline.core.errors import HotlineError
 from hotline.core.i18n import gettext
 from hotline.org import service as org_service
-from hotline.web.deps import AppClock, CurrentUser, DbSession, require
+from hotline.tickets.reports import XLSX_TYPE, to_csv, to_xlsx
+from hotline.web.deps import MAX_ID, AppClock, CurrentPrincipal, CurrentUser, DbSession, require
 from hotline.web.templating import render, request_locale
 from hotline.wfm import service as wfm
 
@@ -113,3 +116,90 @@ def wfm_upload(
     except HotlineError as exc:
         return _page(request, today, threshold, target, query, error=exc.msg, status_code=422)
     return _page(request, today, threshold, target, query, history=hist, source=file.filename or "upload")
+
+
+# ------------------------------------------------------------------------------ schedule and intraday
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
+ADHERENCE_SORTS = {
+    "adherence": lambda r: (r["adherence"] is None, r["adherence"] if r["adherence"] is not None else 0),
+    "out": lambda r: -r["out_of_adherence_s"],
+    "name": lambda r: r["username"],
+    "team": lambda r: (r["team"], r["username"]),
+}
+
+
+def _day(clock: AppClock, day: date | None) -> date:
+    return day or to_local(clock.now()).date()
+
+
+def _labeller(request: Request):  # type: ignore[no-untyped-def]
+    locale = request_locale(request)
+    return lambda text: gettext(text, locale)
+
+
+def _export(fmt: str, name: str, rows: list[dict[str, object]], columns: dict[str, str], sheet: str,
+            title: str) -> Response:
+    if fmt == "xlsx":
+        body = to_xlsx(rows, columns, sheet=sheet, title=title)
+    else:
+        body = to_csv(rows, list(columns), list(columns.values())).encode()
+    return Response(body, media_type=EXPORT_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+
+
+@router.get("/wfm/schedule")
+def schedule_page(
+    request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+    day: Annotated[date | None, Query(alias="date")] = None, unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """A day's published schedule: Gantt of agents x time, coverage required vs scheduled, the table."""
+    d = _day(clock, day)
+    view = wfm.schedule_view(db_session=db, principal=principal, day=d, unit_id=unit_id)
+    label = _labeller(request)
+    ctx = {"view": view, "day": d, "unit_id": unit_id, "prev": d - timedelta(days=1), "next": d + timedelta(days=1),
+           "gantt": wfm.gantt_chart(view, label) if view["agents"] else None,
+           "coverage": [(p, wfm.coverage_chart(p, label)) for p in view["plans"]],
+           "term": wfm.term}
+    return render(request, "wfm/schedule.html", ctx)
+
+
+@router.get("/wfm/schedule.{fmt}")
+def schedule_export(
+    fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+    day: Annotated[date | None, Query(alias="date")] = None, unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """The day's schedule, one row per activity, as CSV or Excel (formula cells neutralised)."""
+    d = _day(clock, day)
+    view = wfm.schedule_view(db_session=db, principal=principal, day=d, unit_id=unit_id)
+    return _export(fmt, f"schedule-{d}", wfm.schedule_rows(view), wfm.SCHEDULE_COLUMNS, "排班", f"排班表 {d}")
+
+
+@router.get("/wfm/intraday")
+def intraday_page(
+    request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+    day: Annotated[date | None, Query(alias="date")] = None, unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    queue: Annotated[str, Query(max_length=40)] = "",
+    sort: Annotated[str, Query(pattern="^(adherence|out|name|team)$")] = "adherence",
+) -> Response:
+    """Actual vs forecast with the re-forecast, staffing, adherence per agent and the backup pool."""
+    d = _day(clock, day)
+    view = wfm.intraday_view(db_session=db, principal=principal, day=d, now=clock.now(), unit_id=unit_id)
+    label = _labeller(request)
+    view["adherence"].sort(key=ADHERENCE_SORTS[sort])
+    shown = [q for q in view["queues"] if not queue or q["code"] == queue]
+    ctx = {"view": view, "day": d, "unit_id": unit_id, "sort": sort, "queue": queue, "term": wfm.term,
+           "prev": d - timedelta(days=1), "next": d + timedelta(days=1),
+           "charts": [(q, wfm.intraday_chart(q, label), wfm.intraday_staffing_chart(q, label)) for q in shown]}
+    return render(request, "wfm/intraday.html", ctx)
+
+
+@router.get("/wfm/intraday/adherence.{fmt}")
+def adherence_export(
+    fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal, clock: AppClock,
+    day: Annotated[date | None, Query(alias="date")] = None, unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """The adherence table as CSV or Excel (formula cells neutralised)."""
+    d = _day(clock, day)
+    view = wfm.intraday_view(db_session=db, principal=principal, day=d, now=clock.now(), unit_id=unit_id)
+    return _export(fmt, f"adherence-{d}", wfm.adherence_export_rows(view), wfm.ADHERENCE_COLUMNS, "遵从率",
+                   f"排班遵从率 {d}（截至 {to_local(datetime.fromisoformat(view['now'])):%H:%M}）")

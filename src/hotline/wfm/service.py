@@ -687,6 +687,18 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 # ------------------------------------------------------------------------------------------ charts
 ACTIVITY_COLOURS = {"shift": "#2563eb", "break": "#f59e0b", "meal": "#10b981"}
+TERMS = {  # codes shown on the pages -> English msgids (translated by the catalogue)
+    "shift": "Shift", "break": "Break", "meal": "Meal", "lunch": "Meal", "training": "Training",
+    "ready": "Ready", "offered": "Ringing", "talking": "Talking", "hold": "On hold", "acw": "Wrap-up",
+    "not_ready": "Not ready", "logged_out": "Logged out", "meeting": "Meeting", "qa": "QA", "other": "Other",
+    "regular": "Regular line", "billing": "Billing desk", "vip": "VIP desk", "data": "Data desk",
+    "broadband": "Broadband desk", "complaint": "Complaints desk",
+}
+
+
+def term(code: str) -> str:
+    """The English msgid for a code (activity, agent state, reason or queue code)."""
+    return TERMS.get(code, code)
 
 
 def _hours(text: str, day: str) -> float:
@@ -724,7 +736,7 @@ def gantt_chart(view: dict[str, Any], label: Callable[[str], str] = str) -> dict
                 pieces.append((round(b - a, 3), kind))
             t = max(t, b)
         rows.append(pieces)
-        names.append(f"{agent['name']} · {label(agent['queue'])}")
+        names.append(f"{agent['name']} · {label(term(agent['queue']))}")
     depth = max((len(r) for r in rows), default=0)
     series = []
     for k in range(depth):
@@ -737,8 +749,8 @@ def gantt_chart(view: dict[str, Any], label: Callable[[str], str] = str) -> dict
             else:
                 data.append(None)
         series.append({"type": "bar", "stack": "day", "barWidth": 10, "data": data})
-    legend = [label(kind) for kind in ACTIVITY_COLOURS]
-    series += [{"name": label(kind), "type": "bar", "data": [], "itemStyle": {"color": colour}}
+    legend = [label(term(kind)) for kind in ACTIVITY_COLOURS]
+    series += [{"name": label(term(kind)), "type": "bar", "data": [], "itemStyle": {"color": colour}}
                for kind, colour in ACTIVITY_COLOURS.items()]  # empty series: the legend's colour keys
     shown = min(len(names), 18)
     return {
