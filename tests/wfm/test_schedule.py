@@ -41,7 +41,7 @@ def _write_requirements(path, req: dict[str, list[int]]) -> None:  # type: ignor
 
 
 RULES = {
-    "solver": {"time_limit_s": 8.0, "workers": 2},
+    "solver": {"time_limit_s": 4.0, "workers": 2},
     "week": {"max_days": 2, "max_paid_minutes": 960, "min_rest_between_shifts_min": 660},
     "night": {"start": "22:00", "end": "06:00", "max_shifts_per_week": 1},
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,9 +23,11 @@ from typing import Any
 
 DEFAULT_RULES: dict[str, Any] = {
     "shifts": {
-        # 8.5 h on site (8 h paid + 30 min unpaid meal), and 6 h / 4 h part-time shifts (兼职)
+        # 8.5 h on site (8 h paid + 30 min unpaid meal), and 6 h / 4 h part-time shifts (兼职); starts
+        # on the quarter hour, like the 15-minute forecast intervals (30-minute starts leave every other
+        # interval of a ramp out of the +-5 % band)
         "lengths_min": [510, 360, 240],
-        "start_step_min": 30,
+        "start_step_min": 15,
         "earliest_start": "00:00",
         "latest_start": "23:30",
     },
@@ -45,7 +48,19 @@ DEFAULT_RULES: dict[str, Any] = {
     # agents: "auto" sizes a pool per queue from the requirements; or a list of
     # {id, queues: [...], unavailable: ["YYYY-MM-DD", ...], prefer_start: ["HH:MM", "HH:MM"]}
     "agents": "auto",
-    "objective": {"under": 1000, "over": 10, "shift": 1, "preference": 1},
+    # per (queue, interval): the band is +-tolerance of required, rounded down to whole agents (so an
+    # exact count below 20 required); under/over are per agent beyond the band, outside per interval
+    # outside it, band_under/band_over per agent of any deviation, shift per shift (cost)
+    "objective": {
+        "under": 1000,
+        "outside": 100,
+        "over": 10,
+        "band_under": 2,
+        "band_over": 1,
+        "shift": 1,
+        "preference": 1,
+        "tolerance": 0.05,
+    },
     "solver": {"time_limit_s": 50.0, "workers": 2, "seed": 0},
 }
 
@@ -287,59 +302,35 @@ def _greedy_roster(
     return out
 
 
-def _improve_cp_sat(
-    start: Any,
-    cols: list[Any],
-    ext_cols: list[tuple[Any, Any]],
-    ub_ext: Any,
-    upper: Any,
-    target: Any,
-    weights: tuple[float, float, float],
-    seconds: float,
-    rules: dict[str, Any],
-) -> tuple[Any, str]:
-    """The stage-1 covering model in CP-SAT, started from `start` (a hint), for `seconds`."""
-    import numpy as np
-    from ortools.sat.python import cp_model
+@dataclass(frozen=True)
+class _Weights:
+    """Per-cell cost of a coverage count c against required r with band t = floor(tolerance * r):
+    under * (under-coverage beyond t) + outside * [|c - r| > t] + over * (over-coverage beyond t)
+    + band_under * (all under-coverage) + band_over * (all over-coverage)."""
 
-    model = cp_model.CpModel()
-    nk, nc = len(cols), len(target)
-    n = [model.new_int_var(0, int(upper[j]), f"n{j}") for j in range(nk)]
-    for j in range(nk):
-        model.add_hint(n[j], int(start[j]))
-    by_cell: list[list[Any]] = [[] for _ in range(nc)]
-    by_row: dict[int, list[tuple[Any, int]]] = {}
-    for j in range(nk):
-        for g in cols[j]:
-            by_cell[g].append(n[j])
-        for r, w in zip(*ext_cols[j], strict=True):
-            by_row.setdefault(int(r), []).append((n[j], int(w)))
-    for r, terms in by_row.items():
-        model.add(sum(w * v for v, w in terms) <= int(ub_ext[r]))
-    dev = []
-    w_u, w_o, w_s = (int(w) for w in weights)
-    start_cov = np.zeros(nc)
-    for j in range(nk):
-        start_cov[cols[j]] += start[j]
-    for g in range(nc):
-        req = int(target[g])
-        u = model.new_int_var(0, req, f"u{g}")
-        o = model.new_int_var(0, max(1, len(by_cell[g])) * 1000, f"o{g}")
-        model.add(sum(by_cell[g]) - req == o - u)
-        model.add_hint(u, int(max(0, req - start_cov[g])))
-        model.add_hint(o, int(max(0, start_cov[g] - req)))
-        dev += [w_u * u, w_o * o]
-    model.minimize(sum(dev) + w_s * sum(n))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = int(rules["solver"]["workers"])
-    solver.parameters.random_seed = int(rules["solver"]["seed"])
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return start, "FEASIBLE"
-    return np.array(
-        [solver.value(v) for v in n], dtype=float
-    ), "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
+    under: float
+    outside: float
+    over: float
+    band_under: float
+    band_over: float
+
+    @classmethod
+    def of(cls, rules: dict[str, Any]) -> _Weights:
+        o = rules["objective"]
+        return cls(*(float(o[k]) for k in ("under", "outside", "over", "band_under", "band_over")))
+
+    def cost(self, cov: Any, target: Any, tol: Any) -> Any:
+        import numpy as np
+
+        d = cov - target
+        under, over = np.maximum(-d, 0.0), np.maximum(d, 0.0)
+        return (
+            self.under * np.maximum(under - tol, 0.0)
+            + self.over * np.maximum(over - tol, 0.0)
+            + self.outside * (np.abs(d) > tol + 1e-9)
+            + self.band_under * under
+            + self.band_over * over
+        )
 
 
 def _stage1(
@@ -357,7 +348,7 @@ def _stage1(
     rules: dict[str, Any],
     seconds: float,
 ) -> tuple[dict[tuple[int, int, int, str], int] | None, str]:
-    """Shift counts per (day, template, break pattern, queue) minimising weighted under/over/shifts."""
+    """Shift counts per (day, template, break pattern, queue) minimising the band objective (_Weights)."""
     import time
 
     import numpy as np
@@ -365,11 +356,14 @@ def _stage1(
     from scipy.sparse import coo_matrix
 
     obj, wk = rules["objective"], rules["week"]
+    w, w_s = _Weights.of(rules), float(obj["shift"])
     nk = len(keys)
     cells = [(q, g) for q in queues for g in range(n_int)]
     cell_ix = {c: i for i, c in enumerate(cells)}
     nc = len(cells)
-    # variables: n (nk) | under (nc) | over (nc)
+    target = np.array([req[q][g] for q, g in cells], dtype=float)
+    tol = np.floor(float(obj["tolerance"]) * target + 1e-9)
+    # variables: n (nk) | under in band | under beyond | over in band | over beyond (nc each)
     rows, cols, vals = [], [], []
     for j, (d, ti, k, q) in enumerate(keys):
         for i in cover[ti, k]:
@@ -379,10 +373,9 @@ def _stage1(
                 cols.append(j)
                 vals.append(1.0)
     for i in range(nc):  # coverage + under - over == required
-        rows += [i, i]
-        cols += [nk + i, nk + nc + i]
-        vals += [1.0, -1.0]
-    target = np.array([req[q][g] for q, g in cells], dtype=float)
+        rows += [i] * 4
+        cols += [nk + i, nk + nc + i, nk + 2 * nc + i, nk + 3 * nc + i]
+        vals += [1.0, 1.0, -1.0, -1.0]
     extra_rows: list[tuple[list[int], list[float], float]] = []
     n_days = max(d for d, *_ in keys) + 1 if keys else 0
     for d in range(n_days):
@@ -409,130 +402,157 @@ def _stage1(
         cols += js
         vals += ws or [1.0] * len(js)
         ub_extra.append(ub)
-    a = coo_matrix((vals, (rows, cols)), shape=(nc + len(extra_rows), nk + 2 * nc)).tocsr()
+    nv = nk + 4 * nc
+    a = coo_matrix((vals, (rows, cols)), shape=(nc + len(extra_rows), nv)).tocsr()
     lb = np.concatenate([target, np.full(len(extra_rows), -np.inf)])
     ub = np.concatenate([target, np.array(ub_extra, dtype=float)])
+    # the LP charges `outside` per agent beyond the band (exact when the miss is one agent, which is
+    # the usual case); the local search and CP-SAT below count intervals exactly
     c = np.concatenate(
-        [np.full(nk, float(obj["shift"])), np.full(nc, float(obj["under"])), np.full(nc, float(obj["over"]))]
+        [
+            np.full(nk, w_s),
+            np.full(nc, w.band_under),
+            np.full(nc, w.band_under + w.under + w.outside),
+            np.full(nc, w.band_over),
+            np.full(nc, w.band_over + w.over + w.outside),
+        ]
     )
-    upper = np.concatenate([[skilled[key[0], key[3]] for key in keys], target, np.full(nc, np.inf)])
-    bounds = Bounds(np.zeros(nk + 2 * nc), upper)
+    upper = np.concatenate(
+        [[skilled[key[0], key[3]] for key in keys], tol, target - tol, tol, np.full(nc, np.inf)]
+    )
+    bounds = Bounds(np.zeros(nv), upper)
     cons = LinearConstraint(a, lb, ub)
-    integrality = np.concatenate([np.ones(nk), np.zeros(2 * nc)])
+    integrality = np.concatenate([np.ones(nk), np.zeros(4 * nc)])
     t_start = time.perf_counter()
-    relaxed = milp(c, constraints=cons, integrality=np.zeros(nk + 2 * nc), bounds=bounds)
+    relaxed = milp(c, constraints=cons, integrality=np.zeros(nv), bounds=bounds)
     if relaxed.x is None:
         return None, "INFEASIBLE" if relaxed.status == 2 else "UNKNOWN"
-    # LP rounding + local search: round down, then add/remove single shifts while that improves
     a_cov = a[:nc, :nk].tocsc()
-    a_ext = a[nc:, :nk].tocsc()
+    ext = a[nc:, :nk].T.toarray()  # (shift column, pool row): days, paid minutes, nights used
     ub_ext = np.array(ub_extra, dtype=float)
     cols = [a_cov.indices[a_cov.indptr[j] : a_cov.indptr[j + 1]] for j in range(nk)]
-    ext_cols = [
-        (
-            a_ext.indices[a_ext.indptr[j] : a_ext.indptr[j + 1]],
-            a_ext.data[a_ext.indptr[j] : a_ext.indptr[j + 1]],
-        )
-        for j in range(nk)
-    ]
     lp_n = relaxed.x[:nk]
     # fix-and-solve: every shift count may only move to the floor or ceiling of its LP value, which
-    # leaves a small MIP (the fractional columns) that branch-and-cut closes quickly
+    # leaves a smaller MIP (the fractional columns), solved within a short time limit
     lo_n, hi_n = np.floor(lp_n + 1e-7), np.ceil(lp_n - 1e-7)
     small = milp(
         c,
         constraints=cons,
         integrality=integrality,
-        bounds=Bounds(np.concatenate([lo_n, np.zeros(2 * nc)]), np.concatenate([hi_n, upper[nk:]])),
-        options={"time_limit": max(1.0, 0.25 * seconds)},
+        bounds=Bounds(np.concatenate([lo_n, np.zeros(4 * nc)]), np.concatenate([hi_n, upper[nk:]])),
+        options={"time_limit": max(1.0, 0.1 * seconds)},
     )
     n = np.round(small.x[:nk]) if small.x is not None else lo_n
     cov = a_cov @ n
-    used = a_ext @ n
-    w_u, w_o, w_s = float(obj["under"]), float(obj["over"]), float(obj["shift"])
-    order = list(np.argsort(-np.abs(lp_n - n)))
-    # neighbours of a column: the same day and queue, another break pattern or a start one step away
-    index = {key: j for j, key in enumerate(keys)}
+    used = ext.T @ n
+    upper_n = upper[:nk]
+
+    # A column covers a contiguous span of cells minus its break cells, so the cost change of one more
+    # (or one fewer) shift is a prefix-sum difference minus a few break cells: vectorised over columns.
+    lo = np.array([cj.min() if len(cj) else 0 for cj in cols])
+    hi = np.array([cj.max() + 1 if len(cj) else 0 for cj in cols])
+    gaps = [np.setdiff1d(np.arange(lo[j], hi[j]), cols[j]) for j in range(nk)]
+    brk = np.full((nk, max((len(x) for x in gaps), default=0)), nc)  # nc: a dummy cell costing 0
+    for j, x in enumerate(gaps):
+        brk[j, : len(x)] = x
+    up, down = np.zeros(nc + 1), np.zeros(nc + 1)  # marginal cost of one more / one fewer agent
+    pre_up, pre_down = np.zeros(nc + 1), np.zeros(nc + 1)
+
+    def refresh(cj: Any) -> None:
+        now, tg, tl = cov[cj], target[cj], tol[cj]
+        here = w.cost(now, tg, tl)
+        up[cj] = w.cost(now + 1, tg, tl) - here
+        down[cj] = np.where(now > 0, w.cost(now - 1, tg, tl) - here, 0.0)
+        pre_up[1:] = np.cumsum(up[:nc])
+        pre_down[1:] = np.cumsum(down[:nc])
+
+    def gains(js: Any, sign: float) -> Any:  # objective change of one more (+1) or one fewer (-1) shift
+        pre, per = (pre_up, up) if sign > 0 else (pre_down, down)
+        return sign * w_s + pre[hi[js]] - pre[lo[js]] - per[brk[js]].sum(axis=-1)
+
+    def fitting(js: Any) -> Any:
+        return (n[js] < upper_n[js]) & np.all(ext[js] <= ub_ext - used + 1e-9, axis=-1)
+
+    def apply(j: int, sign: float) -> None:
+        n[j] += sign
+        cov[cols[j]] += sign
+        used[:] += sign * ext[j]
+        refresh(cols[j])
+
+    refresh(np.arange(nc))
+    # neighbours of a column: the same day and queue, another break pattern, a start 1-2 steps away,
+    # or another length with the same start
+    group: dict[tuple[int, int, str], list[int]] = {}
+    for j, (d, ti, _k, q) in enumerate(keys):
+        group.setdefault((d, ti, q), []).append(j)
     step = int(rules["shifts"]["start_step_min"])
     by_start = {(t.start_min, t.length_min): ti for ti, t in enumerate(temps)}
     lengths = sorted({t.length_min for t in temps})
-    neighbours: list[list[int]] = []
-    for d, ti, k, q in keys:
+    neighbours = []
+    for j, (d, ti, _k, q) in enumerate(keys):
         t = temps[ti]
-        near = [index[d, ti, k2, q] for k2 in range(100) if k2 != k and (d, ti, k2, q) in index]
-        for delta in (-2 * step, -step, step, 2 * step):
-            ti2 = by_start.get((t.start_min + delta, t.length_min))
-            if ti2 is not None:
-                near += [index[d, ti2, k2, q] for k2 in range(100) if (d, ti2, k2, q) in index]
-        for length in lengths:  # same start, another length (any of its break patterns)
-            ti2 = by_start.get((t.start_min, length))
-            if length != t.length_min and ti2 is not None:
-                near += [index[d, ti2, k2, q] for k2 in range(100) if (d, ti2, k2, q) in index]
-        neighbours.append(near)
+        near = [ti] + [by_start.get((t.start_min + dt * step, t.length_min)) for dt in (-2, -1, 1, 2)]
+        near += [by_start.get((t.start_min, length)) for length in lengths if length != t.length_min]
+        js = [j2 for ti2 in near if ti2 is not None for j2 in group.get((d, ti2, q), []) if j2 != j]
+        neighbours.append(np.array(js, dtype=int))
 
-    def fits(rows_w: tuple[Any, Any], sign: float) -> bool:
-        rows_j, w_j = rows_w
-        return bool(np.all(used[rows_j] + sign * w_j <= ub_ext[rows_j] + 1e-9))
-
-    improved = True
-    while improved and time.perf_counter() - t_start < seconds:
-        improved = False
-        for j in order:
-            cj = cols[j]
-            gain_add = w_s + float(np.where(cov[cj] < target[cj], -w_u, w_o).sum())
-            if gain_add < 0 and n[j] < upper[j] and fits(ext_cols[j], 1.0):
-                n[j] += 1
-                cov[cj] += 1
-                used[ext_cols[j][0]] += ext_cols[j][1]
-                improved = True
-                continue
-            if n[j] == 0:
-                continue
-            gain_remove = -w_s + float(np.where(cov[cj] > target[cj], -w_o, w_u).sum())
-            if gain_remove < 0:
-                n[j] -= 1
-                cov[cj] -= 1
-                used[ext_cols[j][0]] -= ext_cols[j][1]
-                improved = True
-                continue
-            # move one unit to the best neighbour
-            cov[cj] -= 1
-            used[ext_cols[j][0]] -= ext_cols[j][1]
-            best_j, best_gain = -1, -gain_remove - 1e-9
-            for j2 in neighbours[j]:
-                if n[j2] >= upper[j2] or not fits(ext_cols[j2], 1.0):
+    def descend(cand: Any) -> None:  # add, remove or move single shifts while that improves
+        while time.perf_counter() - t_start < seconds:
+            changed = False
+            g_add = gains(cand, 1.0)
+            for j in cand[np.argsort(g_add)[: int((g_add < -1e-9).sum())]]:
+                if gains(j, 1.0) < -1e-9 and fitting(j):
+                    apply(j, 1.0)
+                    changed = True
+            for j in cand[n[cand] > 0]:
+                if gains(j, -1.0) < -1e-9:
+                    apply(j, -1.0)
+                    changed = True
                     continue
-                c2 = cols[j2]
-                g2 = w_s + float(np.where(cov[c2] < target[c2], -w_u, w_o).sum())
-                if g2 < best_gain:
-                    best_j, best_gain = j2, g2
-            target_j = j if best_j < 0 else best_j
-            cov[cols[target_j]] += 1
-            used[ext_cols[target_j][0]] += ext_cols[target_j][1]
-            if best_j >= 0:
-                n[j] -= 1
-                n[best_j] += 1
-                improved = True
-    best = n
-    best_cost = (
-        w_s * n.sum() + w_u * np.maximum(target - cov, 0).sum() + w_o * np.maximum(cov - target, 0).sum()
-    )
-    status = "OPTIMAL" if best_cost <= relaxed.fun + 1e-6 else "FEASIBLE"
-    left = seconds - (time.perf_counter() - t_start)
-    if status != "OPTIMAL" and left > 2:  # CP-SAT's large-neighbourhood search improves the rounding
-        cand, cand_status = _improve_cp_sat(
-            best, cols, ext_cols, ub_ext, upper[:nk], target, (w_u, w_o, w_s), left, rules
-        )
-        cand_cov = a_cov @ cand
-        cand_cost = (
-            w_s * cand.sum()
-            + w_u * np.maximum(target - cand_cov, 0).sum()
-            + w_o * np.maximum(cand_cov - target, 0).sum()
-        )
-        if cand_cost < best_cost:
-            best, status = cand, cand_status
-    counts = {key: int(best[j]) for j, key in enumerate(keys) if best[j] > 0}
-    return counts, status
+                apply(j, -1.0)  # move one unit to the best neighbour
+                nb = neighbours[j]
+                g = np.where(fitting(nb), gains(nb, 1.0), np.inf) if len(nb) else np.zeros(0)
+                best = int(np.argmin(g)) if len(nb) else -1
+                if best >= 0 and g[best] < gains(j, 1.0) - 1e-9:
+                    apply(int(nb[best]), 1.0)
+                    changed = True
+                else:
+                    apply(j, 1.0)
+            if not changed:
+                return
+
+    def outside() -> Any:
+        return np.flatnonzero(np.abs(cov - target) > tol + 1e-9)
+
+    descend(np.arange(nk))
+    # iterated local search aimed at the cells outside their band: force one shift out of (or into) a
+    # random such cell, descend among the shifts that overlap it, keep the result when it is no worse
+    a_rows = a[:nc, :nk].tocsr()
+    cell_cols = [a_rows.indices[a_rows.indptr[g] : a_rows.indptr[g + 1]] for g in range(nc)]
+    rng = random.Random(int(rules["solver"]["seed"]))
+    best_cost = float(w_s * n.sum() + w.cost(cov, target, tol).sum())
+    stale = 0
+    while time.perf_counter() - t_start < seconds and stale < 200 and len(miss := outside()):
+        g = int(miss[rng.randrange(len(miss))])
+        sign = -1.0 if cov[g] > target[g] else 1.0
+        js = cell_cols[g][n[cell_cols[g]] > 0] if sign < 0 else cell_cols[g][fitting(cell_cols[g])]
+        stale += 1
+        if not len(js):
+            continue
+        saved = (n.copy(), cov.copy(), used.copy(), up.copy(), down.copy(), pre_up.copy(), pre_down.copy())
+        kick = int(js[rng.randrange(len(js))])
+        apply(kick, sign)
+        near = np.unique(np.concatenate([cell_cols[x] for x in cols[kick]]))
+        descend(near[near != kick] if sign < 0 else near)
+        cost = float(w_s * n.sum() + w.cost(cov, target, tol).sum())
+        if cost < best_cost - 1e-9:
+            stale = 0
+        if cost <= best_cost + 1e-9:
+            best_cost = cost
+        else:
+            n[:], cov[:], used[:], up[:], down[:], pre_up[:], pre_down[:] = saved
+    counts = {key: int(n[j]) for j, key in enumerate(keys) if n[j] > 0}
+    return counts, "FEASIBLE"
 
 
 def solve(
@@ -563,12 +583,12 @@ def solve(
         raise ValueError("required agents must be >= 0")
     req_minutes = {q: float(sum(req[q]) * interval_min) for q in queues}
     agents = _agents(rules_, queues, req_minutes)
-    temps = _templates(rules_)
+    # starts off the requirement's interval grid (15-minute starts with 30-minute intervals) are left out
+    temps = [t for t in _templates(rules_) if t.start_min % interval_min == 0]
+    if not temps or any(t.length_min % interval_min for t in temps):
+        raise ValueError("shift starts and lengths must be multiples of the interval")
     patterns = [break_patterns(t, rules_) for t in temps]
     wk, obj = rules_["week"], rules_["objective"]
-    for t in temps:
-        if t.start_min % interval_min or t.length_min % interval_min:
-            raise ValueError("shift starts and lengths must be multiples of the interval")
 
     # on-phone intervals of (template, break pattern), as interval indices from the shift's day start
     cover: dict[tuple[int, int], list[int]] = {}
