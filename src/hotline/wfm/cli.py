@@ -594,3 +594,80 @@ def schedule_cmd(
     except OSError as exc:
         raise _bad("--out", str(exc)) from None
     _emit({**result.summary(), "out": str(out), "interval_min": step}, as_json)
+
+
+# --------------------------------------------------------------------------------------------------
+# intraday: published schedules against the database (the operator's view: every unit, or one by code)
+
+Day = Annotated[
+    str | None, typer.Option("--date", help=_("Local day YYYY-MM-DD (default: today in Asia/Shanghai)."))
+]
+UnitCode = Annotated[str | None, typer.Option("--unit", help=_("Org unit code (default: every unit)."))]
+
+
+def _intraday_view(day: str | None, unit: str | None) -> dict[str, Any]:
+    """Compute the intraday view from the configured database, with a progress spinner on stderr."""
+    from datetime import UTC, date
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from hotline.core.auth import Principal
+    from hotline.core.cli import settings_engine
+    from hotline.core.clock import to_local
+    from hotline.core.db import make_sessionmaker
+    from hotline.org import service as org_service
+    from hotline.wfm import service
+
+    now = datetime.now(UTC)
+    try:
+        d = date.fromisoformat(day) if day else to_local(now).date()
+    except ValueError:
+        raise _bad("--date", _("expected YYYY-MM-DD")) from None
+    operator = Principal(user_id=0, username="cli", display_name="cli", roles=frozenset(), unit_path="/",
+                         grants={"wfm.read": "hq"})
+    _settings, engine = settings_engine()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=Console(stderr=True),
+                  transient=True) as progress:
+        progress.add_task(_("Reading plans, contacts and agent states"), total=None)
+        with make_sessionmaker(engine)() as db:  # type: ignore[arg-type]
+            unit_id = None
+            if unit:
+                found = org_service.unit_by_code(db_session=db, code=unit)
+                if found is None:
+                    raise _bad("--unit", _("no such unit"))
+                unit_id = found.id
+            return service.intraday_view(db_session=db, principal=operator, day=d, now=now, unit_id=unit_id)
+
+
+@wfm_app.command("adherence", help=_("Schedule adherence per agent so far on a day (published schedules)."))
+def adherence_cmd(day: Day = None, unit: UnitCode = None, as_json: Json = False) -> None:
+    view = _intraday_view(day, unit)
+    if as_json:
+        typer.echo(json.dumps({"date": view["date"], "now": view["now"], "adherence_total": view["adherence_total"],
+                               "agents": view["adherence"]}, ensure_ascii=False))
+        return
+    typer.echo(f"{view['date']} {_('as of')} {view['now'][11:16]}  {_('overall')}: "
+               + ("-" if view["adherence_total"] is None else f"{view['adherence_total']:.1%}"))
+    for r in sorted(view["adherence"], key=lambda r: (r["adherence"] is None, r["adherence"] or 0)):
+        share = "-" if r["adherence"] is None else f"{r['adherence']:.1%}"
+        typer.echo(f"{r['username']:<12} {r['name']:<8} {share:>7}  {round(r['out_of_adherence_s'] / 60):>4} min  "
+                   f"{r['planned_now'] or '-'} / {r['state_now']}")
+
+
+@wfm_app.command("intraday", help=_("Actual vs forecast, re-forecast, staffing and backup pool per queue on a day."))
+def intraday_cmd(day: Day = None, unit: UnitCode = None, as_json: Json = False) -> None:
+    view = _intraday_view(day, unit)
+    if as_json:
+        typer.echo(json.dumps({k: v for k, v in view.items() if k != "adherence"}, ensure_ascii=False))
+        return
+    for q in view["queues"]:
+        t = q["totals"]
+        typer.echo(f"{q['queue']}: offered {t['offered']} / forecast {t['forecast_so_far']:.0f} so far, "
+                   f"ratio {q['volume_ratio']:.2f}, day re-forecast {t['reforecast_day']:.0f} "
+                   f"(plan {t['forecast_day']:.0f})")
+        b = q["backup"]
+        if b["needed"]:
+            names = ", ".join(p["name"] for p in b["people"]) or "-"
+            typer.echo(f"  short by up to {b['needed']} in {len(b['gaps'])} intervals; backup: {names}"
+                       + (f" (still short {b['shortfall']})" if b["shortfall"] else ""))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hotline.contacts.models import AgentStateLog, Contact, ContactQueue
@@ -479,7 +479,7 @@ def intraday_view(
             for r in intraday.adherence_rows(adherence)]
     sched_s = sum(a.scheduled_s for a in adherence.values())
     adh_s = sum(a.adherent_s for a in adherence.values())
-    return {"date": day.isoformat(), "now": at.isoformat(), "queues": queue_days, "adherence": rows,
+    return {"date": day.isoformat(), "now": at.astimezone(tz).isoformat(), "queues": queue_days, "adherence": rows,
             "adherence_total": None if not sched_s else round(adh_s / sched_s, 4)}
 
 
@@ -609,7 +609,7 @@ def seed_demo(*, db_session: Session, now: datetime, config: dict[str, Any]) -> 
                 u.skills.append(UserSkill(skill="billing", level=rng.randint(2, 5)))
     report = plan_and_publish(db_session=db_session, actor=audit.SYSTEM, now=now, unit_id=province.id,
                               first_day=today, forecast=demo_forecast(7),
-                              rules={"solver": {"time_limit_s": 3.0, "workers": 1, "seed": 0}})
+                              rules={"solver": {"time_limit_s": 1.5, "workers": 1, "seed": 0}})
     _seed_today(db_session, [p for p in report.schedules if p.day == today], province, now, rng)
 
 
@@ -636,41 +636,36 @@ def _seed_today(db_session: Session, plans: list[WfmSchedule], province: OrgUnit
                 logs.append(AgentStateLog(user_id=user_id, org_path=province.path, state=state, reason=reason,
                                           started_at=a, ended_at=min(b, now)))
     db_session.add_all(logs)
-    on_shift = {(p.queue, a.user_id, a.start_at, a.end_at) for p in plans for a in p.activities
-                if a.activity == "shift"}
-    contacts = []
+    contacts: list[dict[str, Any]] = []
+    base = {"channel": "voice", "state": "ended", "province_id": province.id, "org_path": province.path,
+            "segment": "regular", "ivr_path": [{"simulated": True}]}
+    second = timedelta(seconds=1)
     for p in plans:
+        key = f"{province.code}.{p.queue}"
+        shifts = [(a.user_id, a.start_at, a.end_at) for a in p.activities if a.activity == "shift"]
         start, _end = intraday.day_bounds(p.day)
         step = timedelta(minutes=p.interval_min)
         for i, f in enumerate(p.forecast_calls):
             t0 = start + i * step
             if t0 + step > now:
                 break
+            staff = [u for u, a, b in shifts if a <= t0 < b]
             for _k in range(_poisson(rng, f * DEMO_SURGE)):
-                q_at = t0 + rng.uniform(0, p.interval_min * 60) * timedelta(seconds=1)
-                wait = rng.expovariate(1 / 25)
-                staff = [u for q, u, a, b in on_shift if q == p.queue and a <= q_at < b]
+                q_at = t0 + rng.uniform(0, p.interval_min * 60) * second
+                end = q_at + rng.expovariate(1 / 25) * second
+                row = {**base, "queue": key, "current_queue": key, "arrived_at": q_at - 20 * second,
+                       "queued_at": q_at, "ended_at": end}
                 if rng.random() < 0.05 or not staff:
-                    end = q_at + timedelta(seconds=wait)
-                    contacts.append(Contact(channel="voice", state="ended", province_id=province.id,
-                                            org_path=province.path, segment="regular", queue=f"{province.code}.{p.queue}",
-                                            current_queue=f"{province.code}.{p.queue}", arrived_at=q_at - 20 * timedelta(seconds=1),
-                                            queued_at=q_at, abandoned_at=end, ended_at=end, outcome="abandoned",
-                                            ivr_path=[{"simulated": True}]))
+                    contacts.append({**row, "abandoned_at": end, "outcome": "abandoned"})
                     continue
-                ans = q_at + timedelta(seconds=wait)
-                talk_end = ans + timedelta(seconds=rng.lognormvariate(math.log(95), 0.5))
-                acw_end = talk_end + timedelta(seconds=rng.uniform(5, 30))
-                if acw_end > now:
-                    continue
-                contacts.append(Contact(channel="voice", state="ended", province_id=province.id, org_path=province.path,
-                                        segment="regular", queue=f"{province.code}.{p.queue}",
-                                        current_queue=f"{province.code}.{p.queue}",
-                                        arrived_at=q_at - 20 * timedelta(seconds=1), queued_at=q_at, offered_at=ans,
-                                        answered_at=ans, talk_end_at=talk_end, acw_end_at=acw_end, ended_at=acw_end,
-                                        outcome="answered", agent_id=rng.choice(staff), wrap_up_code="resolved",
-                                        ivr_path=[{"simulated": True}]))
-    db_session.add_all(contacts)
+                talk_end = end + rng.lognormvariate(math.log(95), 0.5) * second
+                acw_end = talk_end + rng.uniform(5, 30) * second
+                if acw_end <= now:
+                    contacts.append({**row, "offered_at": end, "answered_at": end, "talk_end_at": talk_end,
+                                     "acw_end_at": acw_end, "ended_at": acw_end, "outcome": "answered",
+                                     "agent_id": rng.choice(staff), "wrap_up_code": "resolved"})
+    if contacts:
+        db_session.execute(insert(Contact), contacts)
     db_session.flush()
 
 
