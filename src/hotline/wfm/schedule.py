@@ -161,10 +161,14 @@ class ScheduleResult:
         }
 
 
-def _agents(rules: dict[str, Any], queues: Sequence[str], req_minutes: dict[str, float]) -> list[Agent]:
+def _agents(
+    rules: dict[str, Any], queues: Sequence[str], req_minutes: dict[str, float], n_days: int
+) -> list[Agent]:
     spec = rules["agents"]
-    if spec == "auto":
-        paid = rules["week"]["max_paid_minutes"]
+    if spec == "auto":  # an agent's paid minutes in the horizon: the week's, or fewer days of the longest shift
+        longest = max(paid_minutes(t, rules) for t in _templates(rules))
+        days = min(n_days, int(rules["week"]["max_days"]))
+        paid = min(int(rules["week"]["max_paid_minutes"]), days * longest)
         out = []
         for q in queues:
             n = math.ceil(req_minutes[q] / (0.85 * paid) * 1.4) + 2
@@ -532,7 +536,7 @@ def _stage1(
     rng = random.Random(int(rules["solver"]["seed"]))
     best_cost = float(w_s * n.sum() + w.cost(cov, target, tol).sum())
     stale = 0
-    while time.perf_counter() - t_start < seconds and stale < 200 and len(miss := outside()):
+    while time.perf_counter() - t_start < seconds and stale < max(200, 10 * nc) and len(miss := outside()):
         g = int(miss[rng.randrange(len(miss))])
         sign = -1.0 if cov[g] > target[g] else 1.0
         js = cell_cols[g][n[cell_cols[g]] > 0] if sign < 0 else cell_cols[g][fitting(cell_cols[g])]
@@ -582,7 +586,7 @@ def solve(
     if any(v < 0 for q in queues for v in req[q]):
         raise ValueError("required agents must be >= 0")
     req_minutes = {q: float(sum(req[q]) * interval_min) for q in queues}
-    agents = _agents(rules_, queues, req_minutes)
+    agents = _agents(rules_, queues, req_minutes, n_days)
     # starts off the requirement's interval grid (15-minute starts with 30-minute intervals) are left out
     temps = [t for t in _templates(rules_) if t.start_min % interval_min == 0]
     if not temps or any(t.length_min % interval_min for t in temps):
