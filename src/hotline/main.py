@@ -24,6 +24,7 @@ from hotline.core.errors import HotlineError, NotAuthenticated
 from hotline.core.events import EventHub, make_hub
 from hotline.core.i18n import gettext
 from hotline.core.modules import domain_module, domain_modules
+from hotline.org.service import SessionCache
 from hotline.web.middleware import BodyLimit, SecurityHeaders, install_log_scrubbing
 from hotline.web.nav import mount_paths
 from hotline.web.templating import STATIC_DIR, render, request_locale
@@ -71,13 +72,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     settings = settings or Settings()
     app = FastAPI(title="Hotline", version=__version__, docs_url="/api/docs", openapi_url="/api/openapi.json",
                   redoc_url=None, lifespan=_lifespan)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock or SystemClock()
     app.state.hub = hub or make_hub(settings.redis_url)
     app.state.sessionmaker = make_sessionmaker(engine, info={"hub": app.state.hub})
     app.state.read_sessionmaker = make_sessionmaker(read_engine(engine), info={"hub": app.state.hub})
+    app.state.session_cache = SessionCache(settings.session_cache_seconds)
+    app.state.hub.subscribe(app.state.session_cache.on_event)
     app.state.background = []  # async jobs (app) -> None that domains add in jobs.install(app)
     install_log_scrubbing()
 

@@ -327,10 +327,9 @@ def publish_ivr(menu_id: IdPath, db: DbSession, principal: CurrentPrincipal, clo
 # ---------------------------------------------------------------- the WebSocket stream
 def _ws_principal(app: Any, token: str) -> Principal | None:
     with app.state.sessionmaker() as db:
-        found = org_service.session_for_token(db_session=db, token=token, now=app.state.clock.now())
-        if found is None:
-            return None
-        return org_service.principal_for(db_session=db, user=found[0])
+        found = org_service.signed_in(db_session=db, token=token, now=app.state.clock.now(),
+                                      cache=app.state.session_cache)
+        return found.principal if found else None
 
 
 @router.websocket("/ws")
@@ -423,4 +422,4 @@ async def _drain(ws: WebSocket, queue: asyncio.Queue[Event | None]) -> None:
         queue.put_nowait(None)
 
 
-__all__ = ["router", "visible", "ContactOffer", "Forbidden"]
+__all__ = ["ContactOffer", "Forbidden", "router", "visible"]

@@ -26,10 +26,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     redis_url: str = ""
+    db_pool_size: int = Field(20, ge=1, description="database connections kept open per server process")
     data_dir: Path = Field(default_factory=default_data_dir)
     default_locale: str = "zh_CN"
     max_body_bytes: int = 1_000_000
     session_hours: int = 12
+    session_cache_seconds: float = Field(30.0, ge=0, description="how long a process trusts a signed-in session "
+                                         "without reading it again (revocations reach every process at once)")
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_rate_per_minute: int = 20

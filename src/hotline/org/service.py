@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.core import audit
 from hotline.core.auth import Principal, Resource, allowed, visible_prefix
 from hotline.core.errors import Forbidden, InvalidInput, RateLimited, StaleVersion
+from hotline.core.events import Event, emit
 from hotline.core.security import hash_password, new_token, token_digest, verify_password
 from hotline.org import schemas
 from hotline.org.errors import LoginFailed, UnitNotFound, UsernameTaken, UserNotFound
@@ -145,16 +149,89 @@ def session_for_token(*, db_session: Session, token: str, now: datetime) -> tupl
     return user, row
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """What a request needs of its session: the principal and the CSRF token, valid until `expires_at`."""
+
+    principal: Principal
+    csrf_token: str
+    expires_at: datetime
+    cached_at: datetime
+
+
+SESSIONS_REVOKED = "auth.sessions_revoked"  # an internal event: no role holds its permission, no client sees it
+
+
+class SessionCache:
+    """Signed-in sessions by token digest, kept for `ttl_s` seconds so that a request does not pay five queries
+    to find who sent it. Revocations (logout, password, roles, unit, deactivation) publish `SESSIONS_REVOKED`
+    after their commit; every process's cache drops that user at once (the Redis hub carries it between
+    processes), and the TTL bounds what a lost message could leave behind."""
+
+    def __init__(self, ttl_s: float = 30.0, max_entries: int = 20_000) -> None:
+        self.ttl = timedelta(seconds=ttl_s)
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, SignedIn] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, now: datetime) -> SignedIn | None:
+        with self._lock:
+            hit = self._items.get(digest)
+            if hit is not None and (now >= hit.expires_at or now - hit.cached_at >= self.ttl or now < hit.cached_at):
+                del self._items[digest]
+                return None
+            return hit
+
+    def put(self, digest: str, signed_in: SignedIn) -> None:
+        if not self.ttl:
+            return
+        with self._lock:
+            self._items[digest] = signed_in
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def on_event(self, ev: Event) -> None:
+        """Hub listener: forget the revoked sessions."""
+        if ev.type != SESSIONS_REVOKED:
+            return
+        user_id, digest = ev.data.get("user_id"), ev.data.get("token_digest")
+        with self._lock:
+            for key in [k for k, v in self._items.items() if k == digest or v.principal.user_id == user_id]:
+                del self._items[key]
+
+
+def signed_in(*, db_session: Session, token: str, now: datetime, cache: SessionCache | None = None) -> SignedIn | None:
+    """Who sent this token: from the cache, else from the database (and then cached)."""
+    digest = token_digest(token)
+    if cache is not None and (hit := cache.get(digest, now)) is not None:
+        return hit
+    found = session_for_token(db_session=db_session, token=token, now=now)
+    if found is None:
+        return None
+    user, row = found
+    result = SignedIn(principal_for(db_session=db_session, user=user), row.csrf_token, row.expires_at, now)
+    if cache is not None:
+        cache.put(digest, result)
+    return result
+
+
+def _revoked(db_session: Session, *, user_id: int | None = None, token_digest: str | None = None) -> None:
+    emit(db_session, Event(SESSIONS_REVOKED, {"user_id": user_id, "token_digest": token_digest},
+                           permission=SESSIONS_REVOKED))
+
+
 def logout(*, db_session: Session, token: str, now: datetime) -> None:
     """Revoke one session."""
-    db_session.execute(update(AuthSession).where(AuthSession.token_hash == token_digest(token))
-                       .values(revoked_at=now))
+    digest = token_digest(token)
+    db_session.execute(update(AuthSession).where(AuthSession.token_hash == digest).values(revoked_at=now))
+    _revoked(db_session, token_digest=digest)
 
 
 def revoke_sessions(*, db_session: Session, user_id: int, now: datetime) -> None:
     """Revoke every session of a user (password or role change)."""
     db_session.execute(update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
                        .values(revoked_at=now))
+    _revoked(db_session, user_id=user_id)
 
 
 def change_password(*, db_session: Session, user: User, actor: audit.Actor, now: datetime,
@@ -249,6 +326,7 @@ def update_user(*, db_session: Session, principal: Principal, actor: audit.Actor
         unit = get_unit(db_session=db_session, unit_id=data.unit_id, principal=principal, permission="users.manage")
         changes["unit_id"] = [user.unit_id, unit.id]
         user.unit_id, user.unit = unit.id, unit
+        _revoked(db_session, user_id=user.id)  # sessions stay valid; cached principals carry the old unit
     if data.roles is not None and set(data.roles) != {r.role for r in user.roles}:
         if user.id == principal.user_id:
             raise Forbidden("You cannot change your own roles")

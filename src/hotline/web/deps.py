@@ -14,6 +14,7 @@ from hotline.core.auth import Principal
 from hotline.core.clock import Clock
 from hotline.core.config import Settings
 from hotline.core.errors import Forbidden, NotAuthenticated
+from hotline.core.security import token_digest
 from hotline.org import service as org_service
 from hotline.org.models import User
 
@@ -68,47 +69,47 @@ def _token(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(SESSION_COOKIE), True
 
 
-async def current_user(request: Request, db: DbSession, clock: AppClock) -> User:
-    """The signed-in user; cookie sessions must echo their CSRF token on unsafe methods.
+async def current_principal(request: Request, db: DbSession, clock: AppClock) -> Principal:
+    """The signed-in principal; cookie sessions must echo their CSRF token on unsafe methods.
 
-    The database work runs in the thread pool, never on the event loop: on SQLite an unsafe method's session
-    waits for the write lock at its first query, and a loop blocked there cannot run the commit of the request
-    that holds the lock (a deadlock until the busy timeout, then a 500)."""
-    if getattr(request.state, "user", None) is not None:
-        return request.state.user
+    Sessions come from the process's `SessionCache`; a miss reads the database in the thread pool, never on the
+    event loop: on SQLite an unsafe method's session waits for the write lock at its first query, and a loop
+    blocked there cannot run the commit of the request that holds the lock (a deadlock until the busy timeout)."""
+    if getattr(request.state, "principal", None) is not None:
+        return request.state.principal
     token, from_cookie = _token(request)
-    form_token = None
-    if (from_cookie and request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) is None
-            and request.headers.get("content-type", "").startswith(
-                ("application/x-www-form-urlencoded", "multipart/form-data"))):
-        form_token = (await request.form()).get("csrf_token")
-    return await run_in_threadpool(_authenticate, request, db, clock, token, from_cookie, form_token)
-
-
-def _authenticate(request: Request, db: Session, clock: Clock, token: str | None, from_cookie: bool,
-                  form_token: object) -> User:
-    found = org_service.session_for_token(db_session=db, token=token, now=clock.now()) if token else None
+    if not token:
+        raise NotAuthenticated()
+    now, cache = clock.now(), request.app.state.session_cache
+    found = cache.get(token_digest(token), now)
+    if found is None:
+        found = await run_in_threadpool(org_service.signed_in, db_session=db, token=token, now=now, cache=cache)
     if found is None:
         raise NotAuthenticated()
-    user, auth_session = found
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER)
-        if sent is None:
-            sent = form_token
-        if sent != auth_session.csrf_token:
+        if sent is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")):
+            sent = (await request.form()).get("csrf_token")
+        if sent != found.csrf_token:
             raise Forbidden("CSRF token missing or wrong", reason="csrf")
-    request.state.user = user
-    request.state.csrf_token = auth_session.csrf_token
-    request.state.principal = org_service.principal_for(db_session=db, user=user)
+    request.state.csrf_token = found.csrf_token
+    request.state.principal = found.principal
+    return found.principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_user(request: Request, db: DbSession, principal: CurrentPrincipal) -> User:
+    """The signed-in user's row (for the few routes that need more than the principal)."""
+    user = await run_in_threadpool(db.get, User, principal.user_id)
+    if user is None or not user.active:
+        raise NotAuthenticated()
     return user
 
 
-async def current_principal(request: Request, user: Annotated[User, Depends(current_user)]) -> Principal:
-    return request.state.principal
-
-
 CurrentUser = Annotated[User, Depends(current_user)]
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def actor(request: Request) -> Actor:
