@@ -142,7 +142,7 @@ def test_reads_are_scoped(db: Session, world: World) -> None:
 def test_intraday_from_contacts_and_state_log(db: Session, world: World) -> None:
     service.publish(db_session=db, actor=SYSTEM, now=datetime(2025, 6, 2, tzinfo=UTC), unit_id=world.prov.id,
                     result=_result(), forecast=_forecast())
-    local = lambda h, m=0: datetime(2025, 6, 3, h, m, tzinfo=LOCAL_TZ).astimezone(UTC)  # noqa: E731
+    local = lambda h, m=0: datetime(2025, 6, 3, h, m, tzinfo=LOCAL_TZ).astimezone(UTC)
     star = world.agents[1]  # A001, 08:00-16:30: logs in at 08:15, open segment still running
     db.add_all([AgentStateLog(user_id=star.id, org_path=world.team.path, state="ready", started_at=local(8, 15),
                               ended_at=local(9, 0)),

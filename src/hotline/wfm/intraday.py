@@ -265,9 +265,7 @@ def adherence(
     for agent in sorted({a.agent_id for a in acts}):
         sched = sum(tc.scheduled_s for (ag, _d), tc in times.items() if ag == agent)
         adh = sum(tc.adherent_s for (ag, _d), tc in times.items() if ag == agent)
-        planned = _at(
-            [(a.start, a.end, KPI_ACTIVITY[a.activity]) for a in acts if a.agent_id == agent], now, inner_first=True
-        )
+        planned = _at([(a.start, a.end, KPI_ACTIVITY[a.activity]) for a in acts if a.agent_id == agent], now)
         seg = next(
             (s for s in segs if s.agent_id == agent and s.started_at <= now < s.ended_at), None
         )
@@ -280,11 +278,11 @@ def adherence(
     return out
 
 
-def _at(spans: Sequence[tuple[datetime, datetime, str]], now: datetime, *, inner_first: bool) -> str:
+def _at(spans: Sequence[tuple[datetime, datetime, str]], now: datetime) -> str:
     """The activity in force at `now` (a break/lunch/training inside a shift wins over the shift)."""
     hits = [name for a, b, name in spans if a <= now < b]
     inner = [h for h in hits if h != "shift"]
-    return (inner or hits or [""])[0] if inner_first else (hits or [""])[0]
+    return (inner or hits or [""])[0]
 
 
 # ------------------------------------------------------------------------------------------ backup pool
@@ -335,8 +333,8 @@ def day_bounds(day: date, tz: tzinfo = LOCAL_TZ) -> tuple[datetime, datetime]:
 
 def as_dict(qd: QueueDay) -> dict[str, Any]:
     """JSON-ready figures of one queue day (ratios rounded to 4 places, calls to 0.1)."""
-    r1 = lambda v: None if v is None else round(v, 1)  # noqa: E731
-    r4 = lambda v: None if v is None else round(v, 4)  # noqa: E731
+    r1 = lambda v: None if v is None else round(v, 1)
+    r4 = lambda v: None if v is None else round(v, 4)
     return {
         "queue": qd.queue,
         "labels": qd.labels,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -27,8 +28,8 @@ from hotline.org.models import OrgUnit, User, UserRole, UserSkill
 from hotline.reports import kpi
 from hotline.wfm import erlang, intraday
 from hotline.wfm import schedule as sched
-from hotline.wfm.models import WfmActivity, WfmSchedule
 from hotline.wfm.forecast import History, forecast, history_from_rows
+from hotline.wfm.models import WfmActivity, WfmSchedule
 from hotline.wfm.synthetic import SeriesSpec, generate
 
 
@@ -232,7 +233,7 @@ def daily_chart(p: dict[str, Any], label: Callable[[str], str] = str) -> dict[st
 
 # ------------------------------------------------------------------------------ published schedules
 # (R-WFM-3/4: the output of `schedule.solve` stored per unit, day and queue; intraday figures from it)
-ADHERENCE_PERMISSION = "wfm.read"
+READ_PERMISSION = "wfm.read"
 BACKUP_ROLES = ("qa_inspector", "trainer")
 SCHEDULED_ROLES = ("agent", "expert_seat")
 
@@ -346,13 +347,13 @@ def publish(
 
 def _scope(principal: Principal, db_session: Session, unit_id: int | None) -> str:
     """The org-path prefix the principal may read plans under (narrowed to a unit; out of scope -> 404)."""
-    prefix = visible_prefix(principal, ADHERENCE_PERMISSION)
+    prefix = visible_prefix(principal, READ_PERMISSION)
     if prefix is None:
         raise NotFound("unit not found")
     if unit_id is None:
         return prefix
     unit = db_session.get(OrgUnit, unit_id)
-    if unit is None or not allowed(principal, ADHERENCE_PERMISSION, Resource(unit.path)):
+    if unit is None or not allowed(principal, READ_PERMISSION, Resource(unit.path)):
         raise NotFound("unit not found")
     return unit.path
 
@@ -631,7 +632,7 @@ def _seed_today(db_session: Session, plans: list[WfmSchedule], province: OrgUnit
             cuts.append((b.start_at + rng.uniform(-2, 4) * minute, "not_ready", "break"))
             cuts.append((b.end_at + rng.uniform(-1, 7) * minute, "ready", ""))
         cuts.append((shift.end_at + rng.uniform(0, 6) * minute, "logged_out", ""))
-        for (a, state, reason), (b, _s, _r) in zip(cuts, cuts[1:], strict=False):
+        for (a, state, reason), (b, _s, _r) in itertools.pairwise(cuts):
             if a < now and b > a:
                 logs.append(AgentStateLog(user_id=user_id, org_path=province.path, state=state, reason=reason,
                                           started_at=a, ended_at=min(b, now)))
