@@ -28,7 +28,7 @@ def _requirements(days: int = 3, peak: int = 6) -> list[int]:
     return out
 
 
-def _write_requirements(path, req: dict[str, list[int]]) -> None:  # type: ignore[no-untyped-def]
+def _write_requirements(path, req: dict[str, list[int]], interval_min: int = 30) -> None:  # type: ignore[no-untyped-def]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         multi = len(req) > 1
@@ -36,7 +36,7 @@ def _write_requirements(path, req: dict[str, list[int]]) -> None:  # type: ignor
         for q, vals in req.items():
             for g, v in enumerate(vals):
                 w.writerow(
-                    [(START + timedelta(minutes=30 * g)).strftime("%Y-%m-%d %H:%M"), v]
+                    [(START + timedelta(minutes=interval_min * g)).strftime("%Y-%m-%d %H:%M"), v]
                     + ([q] if multi else [])
                 )
 
@@ -205,35 +205,36 @@ def _one_day_15min() -> list[int]:
 def test_default_rules_fill_the_band_first(tmp_path, schedule_checker) -> None:  # type: ignore[no-untyped-def]
     """15-minute intervals and starts, default rules: every rule holds, no interval is short beyond its
     band (the first objective), and most intervals land inside it."""
-    req = {"": _one_day_15min()}
-    start = datetime(2026, 3, 2)
-    rules = {"solver": {"time_limit_s": 4.0, "workers": 2}}
-    with (tmp_path / "req.csv").open("w", encoding="utf-8") as fh:
-        fh.write("interval_start,agents\n")
-        for g, v in enumerate(req[""]):
-            fh.write(f"{(start + timedelta(minutes=15 * g)):%Y-%m-%d %H:%M},{v}\n")
+    cells, starts = _schedule_15min(
+        tmp_path, schedule_checker, {"": _one_day_15min()}, {"solver": {"time_limit_s": 4.0, "workers": 2}}
+    )
+    assert all(s >= r - int(0.05 * r + 1e-9) for r, s in cells)
+    assert sum(abs(s - r) <= 0.05 * r + 1e-9 for r, s in cells) >= 0.7 * len(cells)
+    assert any(s.endswith((":15", ":45")) for s in starts)  # quarter-hour starts are used
+
+
+def _schedule_15min(tmp_path, checker, req, rules):  # type: ignore[no-untyped-def]
+    """Run the CLI on 15-minute requirements, check every rule; (required, scheduled) cells, start times."""
+    _write_requirements(tmp_path / "req.csv", req, 15)
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
     out = tmp_path / "out"
     args = ["--requirements", str(tmp_path / "req.csv"), "--rules", str(tmp_path / "rules.yaml")]
     res = runner.invoke(app, ["wfm", "schedule", *args, "--out", str(out)])
     assert res.exit_code == 0, res.output
-    errors = schedule_checker(
-        out / "schedule.csv", out / "coverage.csv", req, start, 15, SC.merged_rules(rules)
-    )
-    assert errors == []
+    assert checker(out / "schedule.csv", out / "coverage.csv", req, START, 15, SC.merged_rules(rules)) == []
     with (out / "coverage.csv").open(encoding="utf-8") as fh:
         cells = [(int(r["required"]), int(r["scheduled"])) for r in csv.DictReader(fh)]
-    assert all(s >= r - int(0.05 * r + 1e-9) for r, s in cells)
-    assert sum(abs(s - r) <= 0.05 * r + 1e-9 for r, s in cells) >= 0.7 * len(cells)
     with (out / "schedule.csv").open(encoding="utf-8") as fh:
         starts = {r["start"][-5:] for r in csv.DictReader(fh) if r["activity"] == "shift"}
-    assert any(s.endswith((":15", ":45")) for s in starts)  # quarter-hour starts are used
+    return cells, starts
 
 
 @pytest.mark.slow
-def test_benchmark_week_reaches_ninety_percent_in_the_band() -> None:
-    """Issue #8: one week x 96 intervals with breaks, >= 90 % of intervals within +-5 % in <= 60 s."""
+def test_benchmark_week_reaches_ninety_percent_in_the_band(tmp_path, schedule_checker) -> None:  # type: ignore[no-untyped-def]
+    """Issue #8: the benchmark week (7 x 96 intervals with breaks, default rules) has >= 90 % of its
+    intervals within +-5 %, every rule holding, in <= 60 s."""
     import importlib.util
+    import time
     from pathlib import Path
 
     path = Path(__file__).parents[2] / "benchmarks" / "wfm" / "schedule_bench.py"
@@ -241,8 +242,7 @@ def test_benchmark_week_reaches_ninety_percent_in_the_band() -> None:
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    req = bench.requirements()
-    result = SC.solve({"": req}, datetime(2026, 3, 2), 15)
-    assert result.status in ("OPTIMAL", "FEASIBLE")
-    assert result.within_share(0.05) >= 0.9
-    assert result.solve_s <= 60
+    t0 = time.perf_counter()
+    cells, _starts = _schedule_15min(tmp_path, schedule_checker, {"": bench.requirements()}, {})
+    assert time.perf_counter() - t0 <= 60 + 15  # the solve's 50 s limit, plus writing and checking
+    assert sum(abs(s - r) <= 0.05 * r + 1e-9 for r, s in cells) >= 0.9 * len(cells)

@@ -1,12 +1,12 @@
-"""24x7 shift scheduling with OR-Tools CP-SAT: shifts, meal and rest breaks, days off, weekly hours,
-rest between shifts, night-shift limits, skills per queue (分品牌排班), availability and preferences.
+"""24x7 shift scheduling: shifts, meal and rest breaks, days off, weekly hours, rest between shifts,
+night-shift limits, skills per queue (分品牌排班), availability and preferences.
 
-Pure: requirements and rules in, a schedule out (no I/O, no clock).  One CP-SAT model:
+Pure: requirements and rules in, a schedule out (no I/O, no clock).  Two stages:
 
-* x[a, d, t, q] = agent a works shift template t starting on day d for queue q (q in a's skills);
-* m[d, t, k, q] = how many of those shifts take break pattern k (meal offset; rests fixed around it);
-* coverage(q, interval) = agents on shift and not on a break; under/over = deviation from required;
-* objective, lexicographic by weights: under-coverage >> over-coverage >> shifts (cost) >> preferences.
+* covering: n[d, t, k, q] = how many shifts of template t with break pattern k start on day d for queue
+  q, minimising the band objective (_Weights: short beyond the +-5 % band >> intervals outside the band
+  >> over beyond it >> any deviation >> shifts): HiGHS LP + fix-and-solve, then an iterated local search;
+* rostering: those shifts to agents (greedy, then CP-SAT when needed) under every per-agent rule.
 
 Rules and their defaults are in DEFAULT_RULES and docs/reference/wfm.md.
 """
@@ -29,7 +29,7 @@ DEFAULT_RULES: dict[str, Any] = {
         "lengths_min": [510, 360, 240],
         "start_step_min": 15,
         "earliest_start": "00:00",
-        "latest_start": "23:30",
+        "latest_start": "23:45",
     },
     # a meal in every shift of at least min_shift_min, starting earliest..latest after the shift start
     "meal": {
@@ -50,9 +50,10 @@ DEFAULT_RULES: dict[str, Any] = {
     "agents": "auto",
     # per (queue, interval): the band is +-tolerance of required, rounded down to whole agents (so an
     # exact count below 20 required); under/over are per agent beyond the band, outside per interval
-    # outside it, band_under/band_over per agent of any deviation, shift per shift (cost)
+    # outside it, band_under/band_over per agent of any deviation, shift per shift (cost).  One agent
+    # short beyond the band outweighs all (<= 34) intervals that one more shift can push out of it.
     "objective": {
-        "under": 1000,
+        "under": 10000,
         "outside": 100,
         "over": 10,
         "band_under": 2,
