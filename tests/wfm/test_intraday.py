@@ -92,6 +92,17 @@ def test_adherence_so_far_with_a_meal_and_a_late_return() -> None:
     assert intraday.adherence(plan, states, now=T0)["7"].adherence is None  # nothing scheduled yet
 
 
+def test_adherence_of_a_day_splits_night_shifts_at_midnight() -> None:
+    # last night 22:00 - today 06:30, and tonight 22:00 - tomorrow 06:30; ready all the time
+    plan = [_act("3", "shift", -120, 390), _act("3", "shift", 1320, 1830), _act("4", "shift", -600, -60)]
+    states = [_seg("3", "ready", -120, 1830)]
+    found = intraday.adherence(plan, states, now=T0 + timedelta(days=2), day=DAY)
+    assert set(found) == {"3"}  # agent 4 worked only yesterday
+    assert found["3"].scheduled_s == (390 + 120) * 60 == found["3"].adherent_s
+    whole = intraday.adherence(plan, states, now=T0 + timedelta(days=2))
+    assert whole["3"].scheduled_s == 2 * 510 * 60 and "4" in whole
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["ready", "talking", "not_ready", "acw"]), st.integers(1, 90)),
                 min_size=1, max_size=12), st.integers(0, 1440))

@@ -166,3 +166,18 @@ def test_intraday_from_contacts_and_state_log(db: Session, world: World) -> None
     assert rows[world.agents[2].id]["adherence"] == 0.0  # A002 from 09:00, never logged in
     flat = service.adherence_export_rows(view)
     assert {r["employee"] for r in flat} == {star.username, world.agents[2].username}
+
+
+def test_last_nights_shift_counts_from_midnight(db: Session, world: World) -> None:
+    eve = DAY - timedelta(days=1)
+    s0 = MIDNIGHT - timedelta(hours=2)  # 22:00 the evening before
+    night = sched.ScheduleResult(
+        "OPTIMAL", [sched.Activity("A001", eve, "shift", s0, s0 + timedelta(minutes=510), "regular")], 30,
+        [MIDNIGHT - timedelta(days=1) + timedelta(minutes=30 * i) for i in range(48)], {"regular": [0] * 48},
+        {"regular": [0] * 48}, 0.0, [sched.Agent("A001", ("regular",))])
+    service.publish(db_session=db, actor=SYSTEM, now=datetime(2025, 6, 1, tzinfo=UTC), unit_id=world.prov.id,
+                    result=night)
+    view = service.intraday_view(db_session=db, principal=world.planner, day=DAY,
+                                 now=datetime(2025, 6, 4, tzinfo=UTC))
+    (row,) = view["adherence"]  # no plan published for DAY itself
+    assert row["user_id"] == world.agents[1].id and row["scheduled_s"] == 390 * 60 and view["queues"] == []

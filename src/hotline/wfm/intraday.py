@@ -244,10 +244,13 @@ def adherence(
     states: Iterable[kpi.AgentStateSegment],
     *,
     now: datetime,
+    day: date | None = None,
     tz: tzinfo = LOCAL_TZ,
 ) -> dict[str, Adherence]:
     """Per scheduled agent: KPI.md's adherence (second by second over scheduled time) up to `now`; the
-    schedule's `meal` counts as KPI.md's lunch. Scheduled time after `now` is not judged yet."""
+    schedule's `meal` counts as KPI.md's lunch. Scheduled time after `now` is not judged yet. With `day`,
+    only that local day's part of the schedule counts (KPI.md §2.5: split at local midnight), so a night
+    shift from the evening before counts from 00:00, and only agents scheduled that day are listed."""
     acts = list(schedule)
     segs = list(states)
     clipped_acts = []
@@ -262,9 +265,13 @@ def adherence(
             clipped_segs.append(kpi.AgentStateSegment(s.agent_id, s.team, s.state, s.reason, *span))
     times = kpi.agent_time(clipped_segs, clipped_acts, calendar=kpi.Calendar(30, tz))
     out: dict[str, Adherence] = {}
-    for agent in sorted({a.agent_id for a in acts}):
-        sched = sum(tc.scheduled_s for (ag, _d), tc in times.items() if ag == agent)
-        adh = sum(tc.adherent_s for (ag, _d), tc in times.items() if ag == agent)
+    key = day.isoformat() if day else None
+    lo, hi = day_bounds(day, tz) if day else (None, None)
+    listed = {a.agent_id for a in acts if lo is None or hi is None or (a.start < hi and a.end > lo)}
+    for agent in sorted(listed):
+        mine = [tc for (ag, d), tc in times.items() if ag == agent and (key is None or d == key)]
+        sched = sum(tc.scheduled_s for tc in mine)
+        adh = sum(tc.adherent_s for tc in mine)
         planned = _at([(a.start, a.end, KPI_ACTIVITY[a.activity]) for a in acts if a.agent_id == agent], now)
         seg = next(
             (s for s in segs if s.agent_id == agent and s.started_at <= now < s.ended_at), None

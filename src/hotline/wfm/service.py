@@ -469,12 +469,13 @@ def intraday_view(
         queue_days.append({**intraday.as_dict(qd), "code": p.queue, "unit_id": p.unit_id, "version": p.version,
                            "sl_target": target.sl_target, "sl_threshold_s": target.sl_threshold_s,
                            "backup": _backup_dict(backup)})
-    acts = _visible_activities(plans, prefix)
+    eve = published(db_session=db_session, principal=principal, day=day - timedelta(days=1), unit_id=unit_id)
+    acts = _visible_activities([*eve, *plans], prefix)  # last night's shifts run into the day
     users = _user_names(db_session, {a.user_id for a in acts})
     adherence = intraday.adherence(
         [kpi.ScheduleActivity(str(a.user_id), day, a.activity, a.start_at, a.end_at) for a in acts],
         _state_segments(db_session, {a.user_id for a in acts}, start, end, at),
-        now=at, tz=tz,
+        now=at, day=day, tz=tz,
     )
     rows = [{**r, **users[int(r["agent_id"])], "user_id": int(r["agent_id"])}
             for r in intraday.adherence_rows(adherence)]
