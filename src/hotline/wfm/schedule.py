@@ -338,6 +338,92 @@ class _Weights:
         )
 
 
+def _cover_matrix(
+    keys: list[tuple[int, int, int, str]],
+    cover: dict[tuple[int, int], list[int]],
+    queues: list[str],
+    n_int: int,
+    per_day: int,
+) -> Any:
+    """Sparse (queue x interval cell, column) matrix: 1 where a shift of column (day, template, break
+    pattern, queue) is on the phone; cell = queue index * n_int + interval."""
+    from scipy.sparse import coo_matrix
+
+    rows, cols = [], []
+    for j, (d, ti, k, q) in enumerate(keys):
+        base = queues.index(q) * n_int + d * per_day
+        cells = [base + i for i in cover[ti, k] if d * per_day + i < n_int]
+        rows += cells
+        cols += [j] * len(cells)
+    return coo_matrix(([1.0] * len(rows), (rows, cols)), shape=(len(queues) * n_int, len(keys))).tocsc()
+
+
+def _repair_roster(
+    plan: dict[int, dict[int, tuple[int, int, str]]],
+    keys: list[tuple[int, int, int, str]],
+    cover: dict[tuple[int, int], list[int]],
+    agents: list[Agent],
+    days: list[date],
+    temps: list[Template],
+    night: set[int],
+    req: dict[str, list[int]],
+    per_day: int,
+    rules: dict[str, Any],
+    deadline: float,
+) -> None:
+    """Give agents with room left (every per-agent rule re-checked) the shift that most lowers the band
+    objective, while one does: fills what the roster could not staff (PARTIAL) or the covering missed."""
+    import time
+
+    import numpy as np
+
+    queues = sorted(req)
+    n_int = len(req[queues[0]])
+    a_cov = _cover_matrix(keys, cover, queues, n_int, per_day)
+    a_t = a_cov.T.tocsr()
+    target = np.array([v for q in queues for v in req[q]], dtype=float)
+    tol = np.floor(float(rules["objective"]["tolerance"]) * target + 1e-9)
+    w, w_s = _Weights.of(rules), float(rules["objective"]["shift"])
+    wk, max_nights = rules["week"], int(rules["night"]["max_shifts_per_week"])
+    index = {key: j for j, key in enumerate(keys)}
+    x = np.zeros(len(keys))
+    for shifts in plan.values():
+        for d, (ti, k, q) in shifts.items():
+            x[index[d, ti, k, q]] += 1
+    cov = a_cov @ x
+
+    def can_take(ai: int, d: int, ti: int, q: str) -> bool:
+        mine, ag, t = plan.get(ai, {}), agents[ai], temps[ti]
+        if q not in ag.queues or days[d] in ag.unavailable or d in mine or len(mine) >= int(wk["max_days"]):
+            return False
+        if sum(paid_minutes(temps[t2], rules) for t2, _k, _q in mine.values()) + paid_minutes(
+            t, rules
+        ) > int(wk["max_paid_minutes"]):
+            return False
+        if ti in night and sum(t2 in night for t2, _k, _q in mine.values()) >= max_nights:
+            return False
+        rest = int(wk["min_rest_between_shifts_min"])
+        before, after = mine.get(d - 1), mine.get(d + 1)
+        if before and 1440 + t.start_min - temps[before[0]].start_min - temps[before[0]].length_min < rest:
+            return False
+        return not (after and 1440 + temps[after[0]].start_min - t.start_min - t.length_min < rest)
+
+    while time.perf_counter() < deadline:
+        here = w.cost(cov, target, tol)
+        gains = w_s + a_t @ (w.cost(cov + 1, target, tol) - here)
+        placed = False
+        for j in np.argsort(gains)[: int((gains < -1e-9).sum())]:
+            d, ti, k, q = keys[j]
+            ai = next((ai for ai in range(len(agents)) if can_take(ai, d, ti, q)), None)
+            if ai is not None:
+                plan.setdefault(ai, {})[d] = (ti, k, q)
+                cov[a_cov.indices[a_cov.indptr[j] : a_cov.indptr[j + 1]]] += 1
+                placed = True
+                break
+        if not placed:
+            return
+
+
 def _stage1(
     keys: list[tuple[int, int, int, str]],
     cover: dict[tuple[int, int], list[int]],
@@ -369,14 +455,8 @@ def _stage1(
     target = np.array([req[q][g] for q, g in cells], dtype=float)
     tol = np.floor(float(obj["tolerance"]) * target + 1e-9)
     # variables: n (nk) | under in band | under beyond | over in band | over beyond (nc each)
-    rows, cols, vals = [], [], []
-    for j, (d, ti, k, q) in enumerate(keys):
-        for i in cover[ti, k]:
-            g = d * per_day + i
-            if g < n_int:
-                rows.append(cell_ix[q, g])
-                cols.append(j)
-                vals.append(1.0)
+    on_phone = _cover_matrix(keys, cover, queues, n_int, per_day).tocoo()
+    rows, cols, vals = on_phone.row.tolist(), on_phone.col.tolist(), on_phone.data.tolist()
     for i in range(nc):  # coverage + under - over == required
         rows += [i] * 4
         cols += [nk + i, nk + nc + i, nk + 2 * nc + i, nk + 3 * nc + i]
@@ -438,8 +518,10 @@ def _stage1(
     cols = [a_cov.indices[a_cov.indptr[j] : a_cov.indptr[j + 1]] for j in range(nk)]
     lp_n = relaxed.x[:nk]
     # fix-and-solve: every shift count may only move to the floor or ceiling of its LP value, which
-    # leaves a smaller MIP (the fractional columns), solved within a short time limit
+    # leaves a smaller MIP (the fractional columns), solved within a tenth of the time; kept when better
+    # than the plain floor (on a short budget its first solutions can be far worse)
     lo_n, hi_n = np.floor(lp_n + 1e-7), np.ceil(lp_n - 1e-7)
+    n = lo_n.copy()
     small = milp(
         c,
         constraints=cons,
@@ -447,19 +529,27 @@ def _stage1(
         bounds=Bounds(np.concatenate([lo_n, np.zeros(4 * nc)]), np.concatenate([hi_n, upper[nk:]])),
         options={"time_limit": max(1.0, 0.1 * seconds)},
     )
-    n = np.round(small.x[:nk]) if small.x is not None else lo_n
+
+    def exact(x: Any) -> float:
+        return float(w_s * x.sum() + w.cost(a_cov @ x, target, tol).sum())
+
+    if small.x is not None and exact(np.round(small.x[:nk])) < exact(n):
+        n = np.round(small.x[:nk])
     cov = a_cov @ n
     used = ext.T @ n
     upper_n = upper[:nk]
 
     # A column covers a contiguous span of cells minus its break cells, so the cost change of one more
     # (or one fewer) shift is a prefix-sum difference minus a few break cells: vectorised over columns.
-    lo = np.array([cj.min() if len(cj) else 0 for cj in cols])
-    hi = np.array([cj.max() + 1 if len(cj) else 0 for cj in cols])
-    gaps = [np.setdiff1d(np.arange(lo[j], hi[j]), cols[j]) for j in range(nk)]
-    brk = np.full((nk, max((len(x) for x in gaps), default=0)), nc)  # nc: a dummy cell costing 0
-    for j, x in enumerate(gaps):
-        brk[j, : len(x)] = x
+    span = {tk: (min(iv), max(iv) + 1, sorted(set(range(min(iv), max(iv) + 1)) - set(iv))) for tk, iv in cover.items()}
+    lo, hi = np.zeros(nk, dtype=int), np.zeros(nk, dtype=int)
+    brk = np.full((nk, max(len(x[2]) for x in span.values())), nc)  # nc: a dummy cell costing 0
+    for j, (d, ti, k, q) in enumerate(keys):
+        first, end, gap = span[ti, k]
+        base, room = cell_ix[q, 0] + d * per_day, n_int - d * per_day  # cells left in the horizon
+        lo[j], hi[j] = base + min(first, room), base + min(end, room)
+        inside = [base + x for x in gap if x < room]
+        brk[j, : len(inside)] = inside
     up, down = np.zeros(nc + 1), np.zeros(nc + 1)  # marginal cost of one more / one fewer agent
     pre_up, pre_down = np.zeros(nc + 1), np.zeros(nc + 1)
 
@@ -501,8 +591,8 @@ def _stage1(
         js = [j2 for ti2 in near if ti2 is not None for j2 in group.get((d, ti2, q), []) if j2 != j]
         neighbours.append(np.array(js, dtype=int))
 
-    def descend(cand: Any) -> None:  # add, remove or move single shifts while that improves
-        while time.perf_counter() - t_start < seconds:
+    def descend(cand: Any, until: float) -> None:  # add, remove or move single shifts while that improves
+        while time.perf_counter() - t_start < until:
             changed = False
             g_add = gains(cand, 1.0)
             for j in cand[np.argsort(g_add)[: int((g_add < -1e-9).sum())]]:
@@ -529,7 +619,7 @@ def _stage1(
     def outside() -> Any:
         return np.flatnonzero(np.abs(cov - target) > tol + 1e-9)
 
-    descend(np.arange(nk))
+    descend(np.arange(nk), 2 * seconds)  # the first descent may overrun a short budget: it is the rounding
     # iterated local search aimed at the cells outside their band: force one shift out of (or into) a
     # random such cell, descend among the shifts that overlap it, keep the result when it is no worse
     a_rows = a[:nc, :nk].tocsr()
@@ -548,7 +638,7 @@ def _stage1(
         kick = int(js[rng.randrange(len(js))])
         apply(kick, sign)
         near = np.unique(np.concatenate([cell_cols[x] for x in cols[kick]]))
-        descend(near[near != kick] if sign < 0 else near)
+        descend(near[near != kick] if sign < 0 else near, seconds)
         cost = float(w_s * n.sum() + w.cost(cov, target, tol).sum())
         if cost < best_cost - 1e-9:
             stale = 0
@@ -723,17 +813,23 @@ def solve(
             assigned = greedy
     roster_ok = roster_optimal or status2 == cp_model.OPTIMAL
     status = "OPTIMAL" if status1 == "OPTIMAL" and roster_ok else "FEASIBLE"
+    plan: dict[int, dict[int, tuple[int, int, str]]] = {}  # agent -> day -> (template, break pattern, queue)
+    for (d, ti, q), _c in sorted(need.items()):
+        who = [ai for ai in range(len(agents)) if (ai, d, ti, q) in assigned]
+        ks = [k for k in range(len(patterns[ti])) for _ in range(counts.get((d, ti, k, q), 0))]
+        for ai, k in zip(who, ks, strict=False):  # unassignable shifts (if any) are dropped
+            plan.setdefault(ai, {})[d] = (ti, k, q)
     if len(assigned) < sum(need.values()):
         status = "PARTIAL"  # some stage-1 shifts could not be given to anyone
+    deadline = time.perf_counter() + max(1.0, 0.05 * t_total)
+    _repair_roster(plan, keys, cover, agents, days, temps, night, req, per_day, rules_, deadline)
 
     activities: list[Activity] = []
     scheduled = {q: [0] * n_int for q in queues}
-    for (d, ti, q), _c in sorted(need.items()):
-        t, day = temps[ti], days[d]
-        who = [agents[ai].id for ai in range(len(agents)) if (ai, d, ti, q) in assigned]
-        ks = [k for k in range(len(patterns[ti])) for _ in range(counts.get((d, ti, k, q), 0))]
-        s0 = datetime(day.year, day.month, day.day) + timedelta(minutes=t.start_min)
-        for agent_id, k in zip(who, ks, strict=False):  # unassignable shifts (if any) are dropped
+    for ai, shifts in plan.items():
+        for d, (ti, k, q) in shifts.items():
+            t, day, agent_id = temps[ti], days[d], agents[ai].id
+            s0 = datetime(day.year, day.month, day.day) + timedelta(minutes=t.start_min)
             activities.append(Activity(agent_id, day, "shift", s0, s0 + timedelta(minutes=t.length_min), q))
             for name, a, b in patterns[ti][k]:
                 activities.append(
