@@ -246,3 +246,29 @@ def test_benchmark_week_reaches_ninety_percent_in_the_band(tmp_path, schedule_ch
     cells, _starts = _schedule_15min(tmp_path, schedule_checker, {"": bench.requirements()}, {})
     assert time.perf_counter() - t0 <= 60 + 15  # the solve's 50 s limit, plus writing and checking
     assert sum(abs(s - r) <= 0.05 * r + 1e-9 for r, s in cells) >= 0.9 * len(cells)
+
+
+def test_roster_repair_staffs_what_it_can_within_the_rules() -> None:
+    """The repair gives the most useful shift to an agent with room left, re-checking that agent's rules."""
+    rules = SC.merged_rules(
+        {
+            "shifts": {"lengths_min": [240], "start_step_min": 60},
+            "rests": {"duration_min": 0},
+            "week": {"max_days": 1, "max_paid_minutes": 2400, "min_rest_between_shifts_min": 660},
+        }
+    )
+    temps = SC._templates(rules)
+    keys = [(d, ti, 0, "") for d in range(2) for ti in range(len(temps))]
+    cover = {(ti, 0): list(range(t.start_min // 60, (t.start_min + 240) // 60)) for ti, t in enumerate(temps)}
+    req = {"": [2 if 8 <= h % 24 < 12 else 0 for h in range(48)]}
+    agents = [
+        SC.Agent("A", ("",), unavailable=frozenset({START.date()})),
+        SC.Agent("B", ("",)),
+        SC.Agent("C", ("",)),
+    ]
+    plan: dict[int, dict[int, tuple[int, int, str]]] = {}
+    days = [START.date(), START.date() + timedelta(days=1)]
+    SC._repair_roster(plan, keys, cover, agents, days, temps, set(), req, 24, rules, float("inf"))
+    eight = next(ti for ti, t in enumerate(temps) if t.start_min == 480)
+    assert plan[1] == {0: (eight, 0, "")} and plan[2] == {0: (eight, 0, "")}  # B and C on Monday 08:00
+    assert plan[0] == {1: (eight, 0, "")}  # A is off on Monday; one day each: only A is left on Tuesday

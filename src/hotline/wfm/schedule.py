@@ -166,7 +166,8 @@ def _agents(
     rules: dict[str, Any], queues: Sequence[str], req_minutes: dict[str, float], n_days: int
 ) -> list[Agent]:
     spec = rules["agents"]
-    if spec == "auto":  # an agent's paid minutes in the horizon: the week's, or fewer days of the longest shift
+    if spec == "auto":
+        # an agent's paid minutes in the horizon: the week's, or fewer days of the longest shift
         longest = max(paid_minutes(t, rules) for t in _templates(rules))
         days = min(n_days, int(rules["week"]["max_days"]))
         paid = min(int(rules["week"]["max_paid_minutes"]), days * longest)
@@ -396,9 +397,8 @@ def _repair_roster(
         mine, ag, t = plan.get(ai, {}), agents[ai], temps[ti]
         if q not in ag.queues or days[d] in ag.unavailable or d in mine or len(mine) >= int(wk["max_days"]):
             return False
-        if sum(paid_minutes(temps[t2], rules) for t2, _k, _q in mine.values()) + paid_minutes(
-            t, rules
-        ) > int(wk["max_paid_minutes"]):
+        paid = sum(paid_minutes(temps[t2], rules) for t2, _k, _q in mine.values())
+        if paid + paid_minutes(t, rules) > int(wk["max_paid_minutes"]):
             return False
         if ti in night and sum(t2 in night for t2, _k, _q in mine.values()) >= max_nights:
             return False
@@ -541,7 +541,10 @@ def _stage1(
 
     # A column covers a contiguous span of cells minus its break cells, so the cost change of one more
     # (or one fewer) shift is a prefix-sum difference minus a few break cells: vectorised over columns.
-    span = {tk: (min(iv), max(iv) + 1, sorted(set(range(min(iv), max(iv) + 1)) - set(iv))) for tk, iv in cover.items()}
+    span = {  # (first on-phone interval, end, break intervals between) from the shift's day start
+        tk: (min(iv), max(iv) + 1, sorted(set(range(min(iv), max(iv) + 1)) - set(iv)))
+        for tk, iv in cover.items()
+    }
     lo, hi = np.zeros(nk, dtype=int), np.zeros(nk, dtype=int)
     brk = np.full((nk, max(len(x[2]) for x in span.values())), nc)  # nc: a dummy cell costing 0
     for j, (d, ti, k, q) in enumerate(keys):
