@@ -824,7 +824,7 @@ def solve(
             plan.setdefault(ai, {})[d] = (ti, k, q)
     if len(assigned) < sum(need.values()):
         status = "PARTIAL"  # some stage-1 shifts could not be given to anyone
-    deadline = time.perf_counter() + max(1.0, 0.05 * t_total)
+    deadline = time.perf_counter() + max(0.5, 0.05 * t_total)
     _repair_roster(plan, keys, cover, agents, days, temps, night, req, per_day, rules_, deadline)
 
     activities: list[Activity] = []
