@@ -50,8 +50,7 @@ class Actor:
 SYSTEM = Actor(None, "system")
 
 
-def record(
-    session: Session,
+def entry(
     *,
     actor: Actor,
     at: datetime,
@@ -62,27 +61,29 @@ def record(
     reason: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit row inside the caller's transaction, chained to the last one."""
+    """One audit row, not yet chained nor added (see `append`)."""
+    return AuditEntry(at=at.astimezone(UTC), actor_id=actor.user_id, actor_name=actor.name, ip=actor.ip,
+                      action=action, target_type=target_type, target_id=str(target_id), org_path=org_path,
+                      reason=reason, detail=detail or {})
+
+
+def append(session: Session, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Chain rows to the last one and add them inside the caller's transaction: one chain lock and one read of
+    the last hash, however many rows (a batch of work orders pays them once)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
-    prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-    entry = AuditEntry(
-        at=at.astimezone(UTC),
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        ip=actor.ip,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        org_path=org_path,
-        reason=reason,
-        detail=detail or {},
-        prev_hash=prev or GENESIS,
-    )
-    entry.hash = _digest(entry.prev_hash, entry)
-    session.add(entry)
+    prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
+    for e in entries:
+        e.prev_hash = prev
+        e.hash = prev = _digest(prev, e)
+    session.add_all(entries)
     session.flush()
-    return entry
+    return entries
+
+
+def record(session: Session, **fields: Any) -> AuditEntry:
+    """Append one audit row inside the caller's transaction, chained to the last one (fields as in `entry`)."""
+    return append(session, [entry(**fields)])[0]
 
 
 @dataclass(frozen=True)

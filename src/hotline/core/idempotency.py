@@ -20,23 +20,48 @@ class IdempotencyKeyReused(Conflict):
     msg = "This Idempotency-Key was already used for a different request"
 
 
+def request_digest(method: str, path: str, body: Any) -> str:
+    return hashlib.sha256(json.dumps([method, path, body], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stored(db_session: Session, pairs: list[tuple[int | None, str]]) -> dict[tuple[int | None, str], IdempotencyRecord]:
+    """The stored answers for (user, key) pairs, in one query."""
+    keys = {k[:128] for _u, k in pairs}
+    if not keys:
+        return {}
+    rows = db_session.execute(select(IdempotencyRecord).where(IdempotencyRecord.key.in_(keys))).scalars()
+    wanted = {(u, k[:128]) for u, k in pairs}
+    return {(r.user_id, r.key): r for r in rows if (r.user_id, r.key) in wanted}
+
+
+def replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:
+    """The stored answer, if the retry is the same request."""
+    if record.request_hash != digest:
+        raise IdempotencyKeyReused()
+    return record.status_code, record.response
+
+
+def keep(db_session: Session, *, key: str, user_id: int | None, method: str, path: str, digest: str,
+         status: int, payload: Any, now: datetime) -> IdempotencyRecord:
+    """Store the answer in the caller's transaction, so that either both the work and the record are kept or
+    neither."""
+    record = IdempotencyRecord(key=key[:128], user_id=user_id, method=method, path=path[:300], request_hash=digest,
+                               status_code=status, response=payload, created_at=now)
+    db_session.add(record)
+    return record
+
+
 def run_once(*, db_session: Session, key: str | None, user_id: int | None, method: str, path: str, body: Any,
              now: datetime, produce: Callable[[], tuple[int, Any]]) -> tuple[int, Any]:
-    """Run `produce` once per (user, key); the stored (status, json) answers every retry.
-
-    The record is written in the same transaction as the work, so either both are kept or neither."""
+    """Run `produce` once per (user, key); the stored (status, json) answers every retry."""
     if not key:
         return produce()
-    digest = hashlib.sha256(json.dumps([method, path, body], sort_keys=True, default=str).encode()).hexdigest()
-    stored = db_session.execute(
-        select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key[:128])
-    ).scalar_one_or_none()
-    if stored is not None:
-        if stored.request_hash != digest:
-            raise IdempotencyKeyReused()
-        return stored.status_code, stored.response
+    digest = request_digest(method, path, body)
+    found = stored(db_session, [(user_id, key)]).get((user_id, key[:128]))
+    if found is not None:
+        return replay(found, digest)
     status, payload = produce()
-    db_session.add(IdempotencyRecord(key=key[:128], user_id=user_id, method=method, path=path[:300],
-                                     request_hash=digest, status_code=status, response=payload, created_at=now))
+    keep(db_session, key=key, user_id=user_id, method=method, path=path, digest=digest, status=status,
+         payload=payload, now=now)
     db_session.flush()
     return status, payload

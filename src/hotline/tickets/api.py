@@ -46,17 +46,12 @@ def list_(db: DbSession, principal: CurrentPrincipal, state: str = "", type: str
 
 
 @router.post("", status_code=201, response_model=schemas.TicketRead, dependencies=[require("tickets.create")])
-def create(data: schemas.TicketCreate, request: Request, db: DbSession, principal: CurrentPrincipal,
-           clock: AppClock, actor: RequestActor, idempotency_key: Key = None) -> JSONResponse:
-    """Take a work order (受理); retry safely with an Idempotency-Key."""
-    now = clock.now()
-
-    def produce() -> tuple[int, dict[str, Any]]:
-        t = service.do_create(db_session=db, principal=principal, actor=actor, now=now, data=data)
-        return 201, service.to_read(db, t).model_dump(mode="json")
-
-    status, body = run_once(db_session=db, key=idempotency_key, user_id=principal.user_id, method="POST",
-                            path=request.url.path, body=data.model_dump(mode="json"), now=now, produce=produce)
+async def create(data: schemas.TicketCreate, request: Request, principal: CurrentPrincipal, actor: RequestActor,
+                 idempotency_key: Key = None) -> JSONResponse:
+    """Take a work order (受理); retry safely with an Idempotency-Key. Creates arriving together are committed
+    together (group commit); the answer comes after the commit."""
+    status, body = await request.app.state.ticket_writer.run(
+        service.CreateRequest(principal, actor, data, idempotency_key, request.url.path))
     return JSONResponse(body, status_code=status)
 
 

@@ -114,7 +114,8 @@ def run_forever(*, factory: sessionmaker[Session], clock: Clock, interval: float
 
 
 def install(app: Any) -> None:
-    """Run the SLA poller inside every server process (several may run at once: claims are exclusive)."""
+    """Run the SLA poller inside every server process (several may run at once: claims are exclusive), and the
+    group-commit writer of work-order creates."""
 
     async def sla_poller(app: Any) -> None:
         import asyncio
@@ -127,3 +128,12 @@ def install(app: Any) -> None:
             await asyncio.sleep(5)
 
     app.state.background.append(sla_poller)
+
+    from hotline.core.batching import GroupCommit
+    from hotline.tickets.service import create_many
+
+    # work-order creates: group commit (the create route awaits its batch)
+    app.state.ticket_writer = GroupCommit(
+        app.state.sessionmaker,
+        lambda session, requests: create_many(db_session=session, requests=requests, now=app.state.clock.now()))
+    app.state.background.append(app.state.ticket_writer.serve)

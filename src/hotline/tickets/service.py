@@ -4,21 +4,21 @@ the transition table, and writes a history row and an audit row; events are publ
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from hotline.core import audit
+from hotline.core import audit, idempotency
 from hotline.core.auth import Principal, Resource, allowed, visible_prefix
 from hotline.core.bizcal import LOCAL_TZ, Period
-from hotline.core.errors import Forbidden, InvalidInput, NotFound, StaleVersion
+from hotline.core.errors import Forbidden, HotlineError, InvalidInput, NotFound, StaleVersion
 from hotline.core.events import Event, emit
+from hotline.core.models import AuditEntry
 from hotline.customers.models import Customer, CustomerNumber
 from hotline.org.models import OrgUnit
 from hotline.tickets import catalog, rules, schemas
@@ -88,9 +88,9 @@ def seed_demo(*, db_session: Session, now: datetime, config: dict[str, Any]) -> 
 def seed_categories(*, db_session: Session) -> int:
     """Insert the seed classification trees where missing (idempotent); returns rows added."""
     added = 0
-    for tree, text in catalog.TREES.items():
+    for tree, tree_text in catalog.TREES.items():
         have = {c.code: c for c in db_session.execute(select(TicketCategory).where(TicketCategory.tree == tree)).scalars()}
-        for sort, (level, code, parent, name, name_en) in enumerate(catalog.parse_tree(text)):
+        for sort, (level, code, parent, name, name_en) in enumerate(catalog.parse_tree(tree_text)):
             if code in have:
                 continue
             row = TicketCategory(tree=tree, level=level, code=code, name=name, name_en=name_en, sort=sort,
@@ -269,14 +269,18 @@ def _plan(db_session: Session, step: TicketStep, new: bool) -> list[rules.Deadli
                              mode=step.sla_mode, suspended=() if new else _suspensions(db_session, step.id))
 
 
+def _timer_rows(step: TicketStep, plan: list[rules.Deadline], fired_levels: frozenset[int] = frozenset()
+                ) -> list[dict[str, Any]]:
+    return [{"ticket_id": step.ticket_id, "step_id": step.id, "level": d.level, "audience": d.audience,
+             "fire_at": d.fire_at, "fired_by": ""} for d in plan if d.level not in fired_levels]
+
+
 def _add_timers(db_session: Session, step: TicketStep, fired_levels: frozenset[int] = frozenset(),
                 plan: list[rules.Deadline] | None = None) -> None:
     """The step's timer rows, in one multi-row INSERT; the step's due time is the first level's."""
     plan = plan or _plan(db_session, step, new=False)
     step.due_at = plan[0].fire_at
-    rows = [{"ticket_id": step.ticket_id, "step_id": step.id, "level": d.level, "audience": d.audience,
-             "fire_at": d.fire_at, "fired_by": ""} for d in plan if d.level not in fired_levels]
-    if rows:
+    if rows := _timer_rows(step, plan, fired_levels):
         db_session.execute(insert(TicketTimer), rows)
 
 
@@ -286,16 +290,22 @@ def _cancel_timers(db_session: Session, step_id: int, now: datetime) -> None:
     ).values(cancelled_at=now))
 
 
-def _start_step(db_session: Session, t: Ticket, kind: str, now: datetime, dept_id: int | None = None) -> TicketStep:
+def _new_step(t: Ticket, kind: str, now: datetime, dept_id: int | None = None) -> tuple[TicketStep, list[rules.Deadline]]:
+    """A step with its deadlines (due time known before the INSERT); the caller adds it."""
     limit = rules.sla_limit(type=t.type, priority=t.priority, step=kind)
     step = TicketStep(ticket_id=t.id, kind=kind, dept_id=dept_id, started_at=now, due_at=now,
                       limit_seconds=int(limit.total_seconds()), sla_mode=t.sla_mode)
-    plan = _plan(db_session, step, new=True)
-    step.due_at = plan[0].fire_at  # known before the INSERT: no UPDATE afterwards
+    plan = rules.escalations(started_at=now, limit=limit, mode=t.sla_mode, suspended=())
+    step.due_at = plan[0].fire_at
+    t._open_step = step  # type: ignore[attr-defined]  # to_read needs no query for it
+    return step, plan
+
+
+def _start_step(db_session: Session, t: Ticket, kind: str, now: datetime, dept_id: int | None = None) -> TicketStep:
+    step, plan = _new_step(t, kind, now, dept_id)
     db_session.add(step)
     db_session.flush()
     _add_timers(db_session, step, plan=plan)
-    t._open_step = step  # type: ignore[attr-defined]  # to_read needs no query for it
     return step
 
 
@@ -332,15 +342,21 @@ def _notify(db_session: Session, t: Ticket, *, kind: str, message: str, now: dat
                                       kind=kind, message=message, created_at=now))
 
 
-def _log(db_session: Session, t: Ticket, *, actor: audit.Actor, now: datetime, action: str, from_state: str,
-         changes: dict[str, list[Any]], note: str = "") -> None:
+def _history(db_session: Session, t: Ticket, *, actor: audit.Actor, now: datetime, action: str, from_state: str,
+             changes: dict[str, list[Any]], note: str = "") -> AuditEntry:
+    """Add the history row, queue the event; return the audit row for the caller to chain."""
     db_session.add(TicketHistory(ticket_id=t.id, at=now, actor_id=actor.user_id, actor_name=actor.name,
                                  action=action, from_state=from_state, to_state=t.state, changes=changes, note=note))
-    audit.record(db_session, actor=actor, at=now, action=f"tickets.{action}", target_type="ticket", target_id=t.id,
-                 org_path=t.org_path, reason=note[:500], detail={"no": t.no, "from": from_state, "to": t.state,
-                                                                 "changes": changes})
     emit(db_session, Event("ticket.changed", {"id": t.id, "no": t.no, "state": t.state, "action": action},
                            org_path=t.org_path, permission="tickets.read", owner_id=t.created_by))
+    return audit.entry(actor=actor, at=now, action=f"tickets.{action}", target_type="ticket", target_id=t.id,
+                       org_path=t.org_path, reason=note[:500], detail={"no": t.no, "from": from_state, "to": t.state,
+                                                                       "changes": changes})
+
+
+def _log(db_session: Session, t: Ticket, **kw: Any) -> None:
+    """History, event and audit row of one change (the audit row last: its chain lock is held to the commit)."""
+    audit.append(db_session, [_history(db_session, t, **kw)])
 
 
 def _plain(v: Any) -> Any:
@@ -355,9 +371,74 @@ def _set(t: Ticket, changes: dict[str, list[Any]], **values: Any) -> None:
             setattr(t, field, new)
 
 
+@dataclass(frozen=True)
+class CreateRequest:
+    """One work order to take: who asks, what, and the Idempotency-Key they sent (if any)."""
+
+    principal: Principal
+    actor: audit.Actor
+    data: schemas.TicketCreate
+    idempotency_key: str | None = None
+    path: str = "/api/tickets"
+
+
 def do_create(*, db_session: Session, principal: Principal, actor: audit.Actor, now: datetime,
               data: schemas.TicketCreate, sms: SmsGateway | None = None) -> Ticket:
     """Take a work order (受理): priority, SLA clock of the front-line step, acceptance SMS."""
+    (result,) = _take(db_session, [CreateRequest(principal, actor, data)], now, sms)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def create_many(*, db_session: Session, requests: Sequence[CreateRequest], now: datetime,
+                sms: SmsGateway | None = None) -> list[tuple[int, dict[str, Any]] | Exception]:
+    """Take several work orders in one transaction (group commit): the same rules as `do_create`, each answer
+    stored under its Idempotency-Key, and a fraction of the statements. A request that fails its checks gets
+    its error; the others are taken."""
+    out: list[tuple[int, dict[str, Any]] | Exception | None] = [None] * len(requests)
+    digests = [idempotency.request_digest("POST", r.path, r.data.model_dump(mode="json")) for r in requests]
+    keys = [(r.principal.user_id, r.idempotency_key[:128]) if r.idempotency_key else None for r in requests]
+    found = idempotency.stored(db_session, [k for k in keys if k])
+    first: dict[tuple[int | None, str], int] = {}
+    todo: list[int] = []
+    for i, key in enumerate(keys):
+        if key is not None and key in found:
+            out[i] = _attempt(idempotency.replay, found[key], digests[i])
+        elif key is None or key not in first:
+            todo.append(i)
+            if key is not None:
+                first[key] = i
+    taken = _take(db_session, [requests[i] for i in todo], now, sms)
+    for i, t in zip(todo, taken, strict=True):
+        if isinstance(t, Exception):
+            out[i] = t
+            continue
+        body = to_read(db_session, t).model_dump(mode="json")
+        out[i] = (201, body)
+        if keys[i] is not None:
+            r = requests[i]
+            idempotency.keep(db_session, key=keys[i][1], user_id=r.principal.user_id, method="POST", path=r.path,
+                             digest=digests[i], status=201, payload=body, now=now)
+    for i, key in enumerate(keys):  # the same key twice in one batch: the second is a retry of the first
+        if out[i] is None and key is not None:
+            j = first[key]
+            out[i] = out[j] if isinstance(out[j], Exception) or digests[i] == digests[j] else \
+                idempotency.IdempotencyKeyReused()
+    db_session.flush()
+    return out  # type: ignore[return-value]
+
+
+def _attempt(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except HotlineError as exc:
+        return exc
+
+
+def _checked(db_session: Session, r: CreateRequest, now: datetime) -> Ticket:
+    """Check one request and build its order (not yet added)."""
+    principal, data = r.principal, r.data
     if not principal.can("tickets.create"):
         raise Forbidden(permission="tickets.create")
     segment, vip_level, area = "regular", "", data.area
@@ -374,28 +455,60 @@ def do_create(*, db_session: Session, principal: Principal, actor: audit.Actor, 
             Ticket.customer_id == data.customer_id, Ticket.created_at >= now - REPEAT_WINDOW)).scalar_one()
         repeats = max(repeats, recent)
     prio = rules.priority(type=data.type, segment=segment, vip_level=vip_level, repeat_contacts=repeats)
-    parent = None
-    if data.parent_id is not None:
-        parent = get(db_session=db_session, principal=principal, ticket_id=data.parent_id)
-        if parent.type != "complaint" or data.link_kind not in rules.LINK_KINDS:
-            raise InvalidInput("parent_id", "orders are linked to a complaint with a known link kind")
-    t = Ticket(no=uuid.uuid4().hex[:24], type=data.type, state="created", priority=prio,
+    t = Ticket(type=data.type, state="created", priority=prio,
                sla_mode=rules.calendar_mode(type=data.type, priority=prio), title=data.title,
                description=data.description, org_path=principal.unit_path, customer_id=data.customer_id,
                phenomenon_id=phenomenon, area=area, cell_id=data.cell_id, product=data.product,
                repeat_contacts=repeats, created_by=principal.user_id, created_at=now, updated_at=now,
                contacts=[TicketContact(contact_id=c) for c in dict.fromkeys(data.contact_ids)])
-    db_session.add(t)
-    db_session.flush()
-    t.no = f"GD{now.astimezone(LOCAL_TZ):%Y%m%d}{t.id:08d}"
-    if parent is not None:
-        db_session.add(TicketLink(parent_id=parent.id, child_id=t.id, kind=data.link_kind))
-    _start_step(db_session, t, "frontline", now)
-    _sms(db_session, sms, t, "accepted", now)
-    # the audit row is the last write: its chain lock is held from here to the commit only
-    _log(db_session, t, actor=actor, now=now, action="create", from_state="",
-         changes={"priority": [None, prio], "type": [None, t.type]})
+    if data.parent_id is not None:
+        parent = get(db_session=db_session, principal=principal, ticket_id=data.parent_id)
+        if parent.type != "complaint" or data.link_kind not in rules.LINK_KINDS:
+            raise InvalidInput("parent_id", "orders are linked to a complaint with a known link kind")
+        t._parent = parent  # type: ignore[attr-defined]
     return t
+
+
+def _next_ids(db_session: Session, n: int) -> list[int]:
+    """`n` fresh order ids, known before the INSERT so that the order number (GD + date + id) goes in with it:
+    PostgreSQL draws them from the sequence; SQLite's writer holds the database lock, so max(id) + 1 … is free."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        return list(db_session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
+    top = db_session.execute(select(func.coalesce(func.max(Ticket.id), 0))).scalar_one()
+    return list(range(top + 1, top + n + 1))
+
+
+def _take(db_session: Session, requests: Sequence[CreateRequest], now: datetime,
+          sms: SmsGateway | None) -> list[Ticket | Exception]:
+    """Check and take orders; every kind of row goes in with one statement for the whole batch."""
+    wanted = {r.data.phenomenon_id for r in requests} - {None}
+    held = list(db_session.execute(select(TicketCategory).where(TicketCategory.id.in_(wanted))).scalars()) \
+        if len(requests) > 1 and wanted else []  # held: `_leaf` then finds them in the session, no query each
+    checked: list[Ticket | Exception] = [_attempt(_checked, db_session, r, now) for r in requests]
+    del held
+    ok = [(t, r) for t, r in zip(checked, requests, strict=True) if isinstance(t, Ticket)]
+    if not ok:
+        return checked
+    for (t, _r), tid in zip(ok, _next_ids(db_session, len(ok)), strict=True):
+        t.id, t.no = tid, f"GD{now.astimezone(LOCAL_TZ):%Y%m%d}{tid:08d}"
+    db_session.add_all([t for t, _r in ok])
+    db_session.flush()
+    steps: list[tuple[TicketStep, list[rules.Deadline]]] = []
+    entries: list[AuditEntry] = []
+    for t, r in ok:
+        if (parent := getattr(t, "_parent", None)) is not None:
+            db_session.add(TicketLink(parent_id=parent.id, child_id=t.id, kind=r.data.link_kind))
+        steps.append(_new_step(t, "frontline", now))
+        entries.append(_history(db_session, t, actor=r.actor, now=now, action="create", from_state="",
+                                changes={"priority": [None, t.priority], "type": [None, t.type]}))
+    db_session.add_all([step for step, _plan in steps])
+    db_session.flush()
+    db_session.execute(insert(TicketTimer), [row for step, plan in steps for row in _timer_rows(step, plan)])
+    for t, _r in ok:
+        _sms(db_session, sms, t, "accepted", now)
+    audit.append(db_session, entries)  # last: the chain lock is held from here to the commit only
+    return checked
 
 
 @dataclass

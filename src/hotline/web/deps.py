@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -69,12 +70,12 @@ def _token(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(SESSION_COOKIE), True
 
 
-async def current_principal(request: Request, db: DbSession, clock: AppClock) -> Principal:
+async def current_principal(request: Request, clock: AppClock) -> Principal:
     """The signed-in principal; cookie sessions must echo their CSRF token on unsafe methods.
 
-    Sessions come from the process's `SessionCache`; a miss reads the database in the thread pool, never on the
-    event loop: on SQLite an unsafe method's session waits for the write lock at its first query, and a loop
-    blocked there cannot run the commit of the request that holds the lock (a deadlock until the busy timeout)."""
+    Sessions come from the process's `SessionCache`; a miss reads the database in a read session of its own (on
+    SQLite a write session would hold the write lock for the whole request), in the thread pool, never on the
+    event loop."""
     if getattr(request.state, "principal", None) is not None:
         return request.state.principal
     token, from_cookie = _token(request)
@@ -83,7 +84,7 @@ async def current_principal(request: Request, db: DbSession, clock: AppClock) ->
     now, cache = clock.now(), request.app.state.session_cache
     found = cache.get(token_digest(token), now)
     if found is None:
-        found = await run_in_threadpool(org_service.signed_in, db_session=db, token=token, now=now, cache=cache)
+        found = await run_in_threadpool(_signed_in, request, token, now)
     if found is None:
         raise NotAuthenticated()
     if from_cookie and request.method not in SAFE_METHODS:
@@ -96,6 +97,12 @@ async def current_principal(request: Request, db: DbSession, clock: AppClock) ->
     request.state.csrf_token = found.csrf_token
     request.state.principal = found.principal
     return found.principal
+
+
+def _signed_in(request: Request, token: str, now: datetime) -> org_service.SignedIn | None:
+    state = request.app.state
+    with state.read_sessionmaker() as db:
+        return org_service.signed_in(db_session=db, token=token, now=now, cache=state.session_cache)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
