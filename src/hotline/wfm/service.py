@@ -375,6 +375,18 @@ def _visible_activities(plans: Sequence[WfmSchedule], prefix: str) -> list[WfmAc
     return [a for p in plans for a in p.activities if a.org_path.startswith(prefix)]
 
 
+def day_activities(*, db_session: Session, prefix: str, day: date) -> list[WfmActivity] | None:
+    """Every published activity of a local day under an org path, with last evening's that run into it
+    (unscoped: for the demo traffic); None when no plan is published under `prefix` for that day."""
+    plans = list(db_session.execute(
+        select(WfmSchedule).where(WfmSchedule.day.in_([day - timedelta(days=1), day]),
+                                  WfmSchedule.org_path.startswith(prefix))
+    ).scalars())
+    if not any(p.day == day for p in plans):
+        return None
+    return sorted(_visible_activities(plans, prefix), key=lambda a: (a.user_id, a.start_at))
+
+
 def schedule_view(
     *, db_session: Session, principal: Principal, day: date, unit_id: int | None = None, tz: tzinfo = LOCAL_TZ
 ) -> dict[str, Any]:
