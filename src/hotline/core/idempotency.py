@@ -26,10 +26,12 @@ def request_digest(method: str, path: str, body: Any) -> str:
 
 def stored(db_session: Session, pairs: list[tuple[int | None, str]]) -> dict[tuple[int | None, str], IdempotencyRecord]:
     """The stored answers for (user, key) pairs, in one query."""
-    keys = {k[:128] for _u, k in pairs}
-    if not keys:
+    if not pairs:
         return {}
-    rows = db_session.execute(select(IdempotencyRecord).where(IdempotencyRecord.key.in_(keys))).scalars()
+    users, keys = {u for u, _k in pairs}, {k[:128] for _u, k in pairs}
+    user_match = IdempotencyRecord.user_id.is_(None) if users == {None} else IdempotencyRecord.user_id.in_(users - {None})
+    rows = db_session.execute(select(IdempotencyRecord).where(  # (user_id, key) is the unique index
+        user_match, IdempotencyRecord.key.in_(keys))).scalars()
     wanted = {(u, k[:128]) for u, k in pairs}
     return {(r.user_id, r.key): r for r in rows if (r.user_id, r.key) in wanted}
 
