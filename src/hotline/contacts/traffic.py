@@ -18,7 +18,7 @@ import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -148,9 +148,9 @@ class DemoTraffic:
         self._seq = itertools.count()
         self._task: asyncio.Task[None] | None = None
         self._plan: dict[int, list[list[Cut]]] | None = None  # per scheduled agent, a timeline per shift
-        self._timelines: dict[tuple[int, datetime], list[Cut]] = {}  # drawn once per shift
+        self._timelines: dict[tuple[int, Span, tuple[Span, ...]], list[Cut]] = {}  # drawn once per shift
         self._fallback: list[int] = []
-        self._loaded: tuple[Any, float] | None = None  # (local day, refresh due)
+        self._loaded: tuple[date, float] | None = None  # (local day, refresh due)
 
     def _at(self, delay: float, fn: Callable[[], Any]) -> None:
         heapq.heappush(self._heap, (self.rt.clock.now().timestamp() + delay, next(self._seq), fn))
@@ -180,25 +180,33 @@ class DemoTraffic:
         day = to_local(now).date()
         if self._loaded is None or self._loaded[0] != day or now.timestamp() >= self._loaded[1]:
             with self.rt.session() as db:
-                acts = wfm_service.day_activities(db_session=db, prefix=self.province, day=day)
-                humans = set(db.execute(select(User.id).where(User.username.in_(HUMAN_DESKS))).scalars())
-                if acts is None:
-                    self._plan = None
-                    self._fallback = self._fallback or self._pick(db)
-                else:
-                    self._plan = {uid: [self._timeline(uid, shift, breaks) for shift, breaks in shifts]
-                                  for uid, shifts in shifts_of(acts).items() if uid not in humans}
+                self._load(db, day)
             self._loaded = (day, now.timestamp() + REFRESH_S)
         if self._plan is None:
             return dict.fromkeys(self._fallback, "ready")
         return {uid: intended(tls, now) for uid, tls in self._plan.items()}
 
-    def _timeline(self, user_id: int, shift: Span, breaks: list[Span]) -> list[Cut]:
-        key = (user_id, shift[0])
-        if key not in self._timelines:
-            rng = random.Random(f"{self.seed}:{user_id}:{shift[0].isoformat()}")
-            self._timelines[key] = shift_timeline(shift, breaks, rng, self.habits)
-        return self._timelines[key]
+    def _load(self, db: Any, day: date) -> None:
+        """Read the day's published schedule; a shift keeps its drawn timeline unless re-published differently."""
+        acts = wfm_service.day_activities(db_session=db, prefix=self.province, day=day)
+        if acts is None:
+            self._plan = None
+            self._fallback = self._fallback or self._pick(db)
+            return
+        humans = set(db.execute(select(User.id).where(User.username.in_(HUMAN_DESKS))).scalars())
+        drawn: dict[tuple[int, Span, tuple[Span, ...]], list[Cut]] = {}
+        self._plan = {}
+        for uid, shifts in shifts_of(acts).items():
+            for shift, breaks in [] if uid in humans else shifts:
+                key = (uid, shift, tuple(breaks))
+                drawn[key] = self._timelines.get(key) or self._draw(uid, shift, breaks)
+                self._plan.setdefault(uid, []).append(drawn[key])
+        self._timelines = drawn
+
+    def _draw(self, user_id: int, shift: Span, breaks: list[Span]) -> list[Cut]:
+        """The agent's timeline for a shift, from a generator seeded by the traffic's seed, agent and shift."""
+        rng = random.Random(f"{self.seed}:{user_id}:{shift[0].isoformat()}")
+        return shift_timeline(shift, breaks, rng, self.habits)
 
     def follow(self) -> None:
         """Move every driven agent towards what they mean to be now (through the runtime, like real agents)."""
