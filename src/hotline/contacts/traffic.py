@@ -28,8 +28,8 @@ from hotline.contacts.models import AgentState, Contact
 from hotline.contacts.routing import Command, Connect, Offer
 from hotline.contacts.runtime import ContactRuntime
 from hotline.core.clock import to_local
-from hotline.customers.models import CustomerNumber
-from hotline.org.models import User
+from hotline.customers.models import Customer, CustomerNumber
+from hotline.org.models import OrgUnit, User
 from hotline.wfm import service as wfm_service
 from hotline.wfm.models import WfmActivity
 
@@ -58,12 +58,12 @@ class Habits:
     late_login: tuple[float, float] = (3.0, 12.0)
     break_start: tuple[float, float] = (-1.0, 2.0)
     break_end: tuple[float, float] = (-1.0, 1.5)
-    late_back_share: float = 0.25  # a few minutes late back from a break now and then
+    late_back_share: float = 0.3  # a few minutes late back from a break now and then
     late_back: tuple[float, float] = (2.0, 8.0)
     off_share: float = 0.08  # agents who take every break of the shift this much later than planned
     off: tuple[float, float] = (10.0, 20.0)
-    aux_per_hour: float = 0.4  # short unplanned not-ready spells (reason other), at most one between breaks
-    aux: tuple[float, float] = (2.0, 8.0)
+    aux_per_hour: float = 0.6  # short unplanned not-ready spells (reason other), at most one between breaks
+    aux: tuple[float, float] = (3.0, 10.0)
     logout: tuple[float, float] = (-3.0, 5.0)
 
 
@@ -158,7 +158,9 @@ class DemoTraffic:
     def _setup(self) -> None:
         with self.rt.session() as db:
             self.province = min(svc.province_codes(db_session=db))
-            self.numbers = list(db.execute(select(CustomerNumber.number).limit(500)).scalars())
+            self.numbers = list(db.execute(  # callers of the province whose agents the traffic drives
+                select(CustomerNumber.number).join(Customer).join(OrgUnit, Customer.province_id == OrgUnit.id)
+                .where(OrgUnit.path == self.province).order_by(CustomerNumber.id).limit(500)).scalars())
             self.sim_agents = set(db.execute(select(AgentState.user_id).where(  # still on from a previous run
                 AgentState.simulated.is_(True), AgentState.state != "logged_out")).scalars())
         self.rt.listeners.append(self._on_commands)
