@@ -264,9 +264,10 @@ def _suspensions(db_session: Session, step_id: int) -> tuple[Period, ...]:
     ).all())
 
 
-def _plan(db_session: Session, step: TicketStep, new: bool) -> list[rules.Deadline]:
+def _plan(db_session: Session, step: TicketStep) -> list[rules.Deadline]:
+    """The step's deadlines with its suspensions so far (a new step's come from `_new_step`)."""
     return rules.escalations(started_at=step.started_at, limit=timedelta(seconds=step.limit_seconds),
-                             mode=step.sla_mode, suspended=() if new else _suspensions(db_session, step.id))
+                             mode=step.sla_mode, suspended=_suspensions(db_session, step.id))
 
 
 def _timer_rows(step: TicketStep, plan: list[rules.Deadline], fired_levels: frozenset[int] = frozenset()
@@ -278,7 +279,7 @@ def _timer_rows(step: TicketStep, plan: list[rules.Deadline], fired_levels: froz
 def _add_timers(db_session: Session, step: TicketStep, fired_levels: frozenset[int] = frozenset(),
                 plan: list[rules.Deadline] | None = None) -> None:
     """The step's timer rows, in one multi-row INSERT; the step's due time is the first level's."""
-    plan = plan or _plan(db_session, step, new=False)
+    plan = plan or _plan(db_session, step)
     step.due_at = plan[0].fire_at
     if rows := _timer_rows(step, plan, fired_levels):
         db_session.execute(insert(TicketTimer), rows)
