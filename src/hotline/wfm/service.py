@@ -776,61 +776,50 @@ def gantt_chart(view: dict[str, Any], label: Callable[[str], str] = str) -> dict
     }
 
 
-def coverage_chart(plan: dict[str, Any], label: Callable[[str], str] = str) -> dict[str, Any]:
-    """Required vs scheduled agents on the phones per interval."""
+def _interval_chart(labels: list[str], y_name: str, series: list[dict[str, Any]], **y_axis: Any) -> dict[str, Any]:
+    """An ECharts option over the day's intervals (shared by the coverage, intraday and staffing charts)."""
     return {
         "option": {
             "tooltip": {"trigger": "axis", "renderMode": "richText"},
             "legend": {"bottom": 0},
-            "grid": {"left": 40, "right": 24, "top": 24, "bottom": 48},
-            "xAxis": {"type": "category", "data": plan["labels"]},
-            "yAxis": {"type": "value", "name": label("Agents"), "minInterval": 1},
-            "series": [
-                {"name": label("Scheduled"), "type": "bar", "data": plan["scheduled"], "itemStyle": {"opacity": 0.6}},
-                {"name": label("Required"), "type": "line", "step": "middle", "symbol": "none",
-                 "data": plan["required"]},
-            ],
+            "grid": {"left": 44, "right": 24, "top": 24, "bottom": 48},
+            "xAxis": {"type": "category", "data": labels},
+            "yAxis": {"type": "value", "name": y_name, **y_axis},
+            "series": series,
         }
     }
+
+
+def _step_line(name: str, data: list[Any], **style: Any) -> dict[str, Any]:
+    return {"name": name, "type": "line", "step": "middle", "symbol": "none", "data": data, **style}
+
+
+def coverage_chart(plan: dict[str, Any], label: Callable[[str], str] = str) -> dict[str, Any]:
+    """Required vs scheduled agents on the phones per interval."""
+    return _interval_chart(plan["labels"], label("Agents"), [
+        {"name": label("Scheduled"), "type": "bar", "data": plan["scheduled"], "itemStyle": {"opacity": 0.6}},
+        _step_line(label("Required"), plan["required"]),
+    ], minInterval=1)
 
 
 def intraday_chart(q: dict[str, Any], label: Callable[[str], str] = str) -> dict[str, Any]:
     """Calls per interval: forecast, actual (ended intervals) and the re-forecast of the rest of the day."""
     k = q["elapsed"]
     rest = [None] * max(k - 1, 0) + q["reforecast_calls"][max(k - 1, 0):]
-    return {
-        "option": {
-            "tooltip": {"trigger": "axis", "renderMode": "richText"},
-            "legend": {"bottom": 0},
-            "grid": {"left": 44, "right": 24, "top": 24, "bottom": 48},
-            "xAxis": {"type": "category", "data": q["labels"]},
-            "yAxis": {"type": "value", "name": label("Calls")},
-            "series": [
-                {"name": label("Actual"), "type": "bar", "data": q["offered"], "itemStyle": {"opacity": 0.7}},
-                {"name": label("Forecast"), "type": "line", "symbol": "none", "data": q["forecast_calls"]},
-                {"name": label("Re-forecast"), "type": "line", "symbol": "none", "lineStyle": {"type": "dashed"},
-                 "data": rest},
-            ],
-        }
-    }
+    return _interval_chart(q["labels"], label("Calls"), [
+        {"name": label("Actual"), "type": "bar", "data": q["offered"], "itemStyle": {"opacity": 0.7}},
+        {"name": label("Forecast"), "type": "line", "symbol": "none", "data": q["forecast_calls"]},
+        {"name": label("Re-forecast"), "type": "line", "symbol": "none", "lineStyle": {"type": "dashed"},
+         "data": rest},
+    ])
 
 
 def intraday_staffing_chart(q: dict[str, Any], label: Callable[[str], str] = str) -> dict[str, Any]:
     """Agents on the phones: scheduled, required by the plan, and required by the re-forecast (rest of day)."""
     k = q["elapsed"]
-    return {
-        "option": {
-            "tooltip": {"trigger": "axis", "renderMode": "richText"},
-            "legend": {"bottom": 0},
-            "grid": {"left": 40, "right": 24, "top": 24, "bottom": 48},
-            "xAxis": {"type": "category", "data": q["labels"]},
-            "yAxis": {"type": "value", "name": label("Agents"), "minInterval": 1},
-            "series": [
-                {"name": label("Scheduled"), "type": "bar", "data": q["scheduled"], "itemStyle": {"opacity": 0.5}},
-                {"name": label("Required (plan)"), "type": "line", "step": "middle", "symbol": "none",
-                 "data": q["required"]},
-                {"name": label("Required (re-forecast)"), "type": "line", "step": "middle", "symbol": "none",
-                 "lineStyle": {"type": "dashed"}, "data": [None] * k + q["required_now"][k:]},
-            ],
-        }
-    }
+    return _interval_chart(q["labels"], label("Agents"), [
+        {"name": label("Scheduled"), "type": "bar", "data": q["scheduled"], "itemStyle": {"opacity": 0.5}},
+        _step_line(label("Required (plan)"), q["required"]),
+        _step_line(label("Required (re-forecast)"), [None] * k + q["required_now"][k:],
+                   lineStyle={"type": "dashed"}),
+    ], minInterval=1)
