@@ -492,6 +492,27 @@ def _progress(items: list, quiet: bool):  # type: ignore[no-untyped-def, type-ar
     yield from track(items, description=_("Forecasting"), console=Console(stderr=True))
 
 
+def _timed(fn: Any, budget_s: float, description: str, quiet: bool) -> Any:
+    """Run `fn` with a progress bar on stderr that fills against its time budget (the solver's time limit)."""
+    if quiet:
+        return fn()
+    import concurrent.futures
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool, Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+            transient=True) as progress:
+        task = progress.add_task(description, total=budget_s)
+        future, t0 = pool.submit(fn), time.monotonic()
+        while not future.done():
+            progress.update(task, completed=min(time.monotonic() - t0, budget_s * 0.99))
+            time.sleep(0.2)
+        return future.result()
+
+
 # --------------------------------------------------------------------------------------------------
 # schedule
 
@@ -565,7 +586,8 @@ def schedule_cmd(
         if not isinstance(overrides, dict):
             raise _bad("--rules", _("must be a YAML mapping"))
     try:
-        result = schedule_mod.solve(req, start, step, overrides)
+        budget = float(schedule_mod.merged_rules(overrides)["solver"]["time_limit_s"])
+        result = _timed(lambda: schedule_mod.solve(req, start, step, overrides), budget, _("Scheduling"), as_json)
     except ValueError as exc:
         raise _bad("--rules" if rules else "--requirements", str(exc)) from None
     try:
