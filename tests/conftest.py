@@ -119,7 +119,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
     name = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")[:20]
     server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("live"), name))
-    server.run_cli("seed", "--customers", "300", "--json")
+    server.run_cli("seed", "--customers", "300", "--no-history", "--json")
     server.start()
     yield server
     server.stop()

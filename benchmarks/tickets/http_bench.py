@@ -122,7 +122,7 @@ def pct(xs: list[float], q: float) -> float:
 
 def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     servers = [LiveServer(url) for _ in range(args.servers)]
-    servers[0].run_cli("seed", "--customers", "300", "--json")
+    servers[0].run_cli("seed", "--customers", "300", "--no-history", "--json")
     for server in servers:
         server.start()
     urls = [s.url for s in servers]

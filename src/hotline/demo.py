@@ -19,7 +19,8 @@ from hotline.seed import already_seeded, load_config, seed, seed_domains
 err = Console(stderr=True)
 
 
-def run_seed(*, customers: int | None, seed_value: int, quiet: bool = False) -> dict[str, object] | None:
+def run_seed(*, customers: int | None, seed_value: int, quiet: bool = False,
+             today_history: bool = True) -> dict[str, object] | None:
     """Migrate, then seed an empty database; None when it already had data."""
     settings, engine = settings_engine()
     migrate.upgrade(engine)  # type: ignore[arg-type]
@@ -36,7 +37,7 @@ def run_seed(*, customers: int | None, seed_value: int, quiet: bool = False) -> 
 
             now = datetime.now(UTC)
             result = seed(session, now=now, seed=seed_value, customers=customers, progress=report)
-            seed_domains(session, now=now)
+            seed_domains(session, now=now, today_history=today_history)
         session.commit()
     return {"provinces": result.provinces, "users": result.users, "customers": result.customers,
             "logins": [{"username": u, "password": p, "role": r} for u, p, r in result.logins]}
@@ -46,9 +47,11 @@ def seed_command(
     customers: Annotated[int | None, typer.Option("--customers", min=0, help=_("Customers in the first province."))] = None,
     seed_value: Annotated[int, typer.Option("--seed", help=_("Random seed (same seed, same data)."))] = 7,
     as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    history: Annotated[bool, typer.Option("--history/--no-history", help=_(
+        "Simulate today's calls and agent states up to now (the intraday pages show a real day)."))] = True,
 ) -> None:
     """Create the demo centre in an empty database."""
-    summary = run_seed(customers=customers, seed_value=seed_value, quiet=as_json)
+    summary = run_seed(customers=customers, seed_value=seed_value, quiet=as_json, today_history=history)
     if as_json:
         typer.echo(json.dumps(summary or {"skipped": True}, ensure_ascii=False))
     elif summary is None:

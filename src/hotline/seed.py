@@ -179,10 +179,11 @@ def seed(session: Session, *, now: datetime, seed: int = 7, customers: int | Non
     return result
 
 
-def seed_domains(session: Session, *, now: datetime) -> None:
+def seed_domains(session: Session, *, now: datetime, today_history: bool = True) -> None:
     """Each domain's own demo data (work-order catalogues, knowledge articles ...), for `hotline seed`/`demo`:
-    `<domain>.service.seed_demo(db_session=, now=, config=)`. Tests seed only the core and bring their own."""
-    cfg = load_config()
+    `<domain>.service.seed_demo(db_session=, now=, config=)`; `config["today_history"]` says whether to simulate
+    today's contacts and agent states up to now. Tests seed only the core and bring their own."""
+    cfg = {**load_config(), "today_history": today_history}
     for service in domain_modules("service"):
         if hasattr(service, "seed_demo"):
             service.seed_demo(db_session=session, now=now, config=cfg)

@@ -23,7 +23,7 @@ OFFER_TIMEOUT_S = 15  # contacts.yaml routing.offer_timeout_s
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """This module's own server (it gets killed): seeded like the e2e one."""
     server = LiveServer(fresh_database_url(tmp_path_factory.mktemp("crash"), "contacts_crash"))
-    server.run_cli("seed", "--customers", "300", "--json")
+    server.run_cli("seed", "--customers", "300", "--no-history", "--json")
     server.start()
     yield server
     server.stop()

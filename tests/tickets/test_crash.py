@@ -215,7 +215,7 @@ def crash_run(database_url: str, *, ops: int, kills: int, cold_every: int = 4, o
     """Seed, load with 8 clients until at least `ops` writes are acknowledged and the server was killed `kills`
     times, then check every write."""
     cluster = Cluster(database_url)
-    cluster.servers[0].run_cli("seed", "--customers", "300", "--json")
+    cluster.servers[0].run_cli("seed", "--customers", "300", "--no-history", "--json")
     ids = _ids(database_url)
     cluster.start()
     run = f"crash-{uuid.uuid4().hex[:8]}"

@@ -624,7 +624,8 @@ def seed_demo(*, db_session: Session, now: datetime, config: dict[str, Any]) -> 
     report = plan_and_publish(db_session=db_session, actor=audit.SYSTEM, now=now, unit_id=province.id,
                               first_day=today, forecast=demo_forecast(7),
                               rules={"solver": {"time_limit_s": 1.5, "workers": 1, "seed": 0}})
-    _seed_today(db_session, [p for p in report.schedules if p.day == today], province, now, rng)
+    if config.get("today_history", True):
+        _seed_today(db_session, [p for p in report.schedules if p.day == today], province, now, rng)
 
 
 def _seed_today(db_session: Session, plans: list[WfmSchedule], province: OrgUnit, now: datetime,
