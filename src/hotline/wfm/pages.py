@@ -15,13 +15,12 @@ from hotline.core.errors import HotlineError
 from hotline.core.i18n import gettext
 from hotline.org import service as org_service
 from hotline.tickets.reports import XLSX_TYPE, to_csv, to_xlsx
-from hotline.web.deps import MAX_ID, AppClock, CurrentPrincipal, CurrentUser, DbSession, require
+from hotline.web.deps import AppClock, CurrentPrincipal, CurrentUser, DbSession, require
 from hotline.web.templating import render, request_locale
 from hotline.wfm import service as wfm
+from hotline.wfm.api import Day, UnitId
 
 router = APIRouter(include_in_schema=False, dependencies=[require("wfm.read")])
-DayQuery = Annotated[date | None, Query(alias="date")]
-UnitQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 def _targets(db: DbSession, user: CurrentUser) -> tuple[float, float]:
@@ -152,7 +151,7 @@ def _export(fmt: str, name: str, rows: list[dict[str, object]], columns: dict[st
 @router.get("/wfm/schedule")
 def schedule_page(
     request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-    day: DayQuery = None, unit_id: UnitQuery = None,
+    day: Day = None, unit_id: UnitId = None,
 ) -> Response:
     """A day's published schedule: Gantt of agents x time, coverage required vs scheduled, the table."""
     d = _day(clock, day)
@@ -168,7 +167,7 @@ def schedule_page(
 @router.get("/wfm/schedule.{fmt}")
 def schedule_export(
     fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-    day: DayQuery = None, unit_id: UnitQuery = None,
+    day: Day = None, unit_id: UnitId = None,
 ) -> Response:
     """The day's schedule, one row per activity, as CSV or Excel (formula cells neutralised)."""
     d = _day(clock, day)
@@ -179,7 +178,7 @@ def schedule_export(
 @router.get("/wfm/intraday")
 def intraday_page(
     request: Request, db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-    day: DayQuery = None, unit_id: UnitQuery = None,
+    day: Day = None, unit_id: UnitId = None,
     queue: Annotated[str, Query(max_length=40)] = "",
     sort: Annotated[str, Query(pattern="^(adherence|out|name|team)$")] = "adherence",
 ) -> Response:
@@ -198,7 +197,7 @@ def intraday_page(
 @router.get("/wfm/intraday/adherence.{fmt}")
 def adherence_export(
     fmt: Annotated[str, FPath(pattern="^(csv|xlsx)$")], db: DbSession, principal: CurrentPrincipal, clock: AppClock,
-    day: DayQuery = None, unit_id: UnitQuery = None,
+    day: Day = None, unit_id: UnitId = None,
 ) -> Response:
     """The adherence table as CSV or Excel (formula cells neutralised)."""
     d = _day(clock, day)
