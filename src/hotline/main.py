@@ -27,6 +27,7 @@ from hotline.core.modules import domain_module, domain_modules
 from hotline.org.service import SessionCache
 from hotline.web.middleware import BodyLimit, SecurityHeaders, install_log_scrubbing
 from hotline.web.nav import mount_paths
+from hotline.web.routing import RouteIndex
 from hotline.web.templating import STATIC_DIR, render, request_locale
 
 log = logging.getLogger("hotline")
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             if module is not None:
                 include(module.router)
     mount_paths(page_paths)
+    RouteIndex.install(app.router)
     for jobs in domain_modules("jobs"):  # start-up hooks (runtimes, pollers) a domain may declare
         if hasattr(jobs, "install"):
             jobs.install(app)

@@ -46,11 +46,13 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_clock(request: Request) -> Clock:
+# Dependencies that only read the app or the request are `async def`: FastAPI runs a plain `def` dependency in
+# the thread pool, a hop that costs more than the work (measured: two of them were 19 % of a create's HTTP CPU).
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -119,7 +121,7 @@ async def current_user(request: Request, db: DbSession, principal: CurrentPrinci
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def actor(request: Request) -> Actor:
+async def actor(request: Request) -> Actor:
     """The audit actor for this request."""
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
