@@ -115,6 +115,31 @@ def load(base: str | list[str], token: str, *, clients: int, per_client: int, cr
 PHEN: list[int] = []
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far (Linux /proc)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (backends, WAL writer, checkpointer …)."""
+    pids = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(d.name))
+            except OSError:
+                continue
+    return pids
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
@@ -136,14 +161,18 @@ def run(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
         h_wall, h_lat = load(urls, token, clients=args.clients, per_client=per, create=False)
         a_wall, a_lat = load(urls, token, clients=args.clients, per_client=per, create=False,
                              read="/api/tickets/notifications")
+        server_pids = [s.proc.pid for s in servers if s.proc]
+        pg_pids = postgres_pids() if label == "PostgreSQL" else []
+        cpu0 = cpu_seconds(server_pids), cpu_seconds(pg_pids)
         c_wall, c_lat = load(urls, token, clients=args.clients, per_client=per, create=True)
+        cpu1 = cpu_seconds(server_pids), cpu_seconds(pg_pids)
     finally:
         for server in servers:
             server.stop()
     n = per * args.clients
     return {"db": label, "creates/s": n / c_wall, "p50": pct(c_lat, 0.5), "p99": pct(c_lat, 0.99),
             "health/s": n / h_wall, "h_p99": pct(h_lat, 0.99), "auth/s": n / a_wall, "a_p99": pct(a_lat, 0.99),
-            "n": n}
+            "n": n, "server_ms": (cpu1[0] - cpu0[0]) * 1000 / n, "db_ms": (cpu1[1] - cpu0[1]) * 1000 / n}
 
 
 def main() -> None:
@@ -155,10 +184,12 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("HOTLINE_TEST_DATABASE_URL",
                                                   "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows.append(run("SQLite", fresh_url(None, Path(tmp)), args))
+        if not args.no_sqlite:
+            rows.append(run("SQLite", fresh_url(None, Path(tmp)), args))
         if not args.no_pg:
             url = fresh_url(args.pg, Path(tmp))
             try:
@@ -179,6 +210,9 @@ def main() -> None:
         print(f"{r['db']:<11} {r['n']:>7} {r['creates/s']:>10.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} | "
               f"{r['health/s']:>9.1f} {r['h_p99']:>7.1f} | {r['auth/s']:>11.1f} {r['a_p99']:>7.1f} | "
               f"{r['creates/s'] / r['health/s']:>13.2f} | {verdict}")
+    print("CPU per create (ms): " + ", ".join(
+        f"{r['db']}: server {r['server_ms']:.2f}" + (f", PostgreSQL {r['db_ms']:.2f}" if r["db"] == "PostgreSQL" else "")
+        for r in rows))
 
 
 if __name__ == "__main__":
