@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from hotline.core import audit
+from hotline.core.models import AuditEntry
 
 
 def _rows(db, clock, n: int = 3) -> None:  # type: ignore[no-untyped-def]
@@ -48,5 +49,5 @@ def test_tampering_is_detected(db, clock) -> None:  # type: ignore[no-untyped-de
 
 def test_times_are_utc_aware(db, clock) -> None:  # type: ignore[no-untyped-def]
     entry = audit.record(db, actor=audit.SYSTEM, at=clock.now() + timedelta(hours=8), action="x")
-    db.expire_all()
-    assert entry.at.utcoffset() == timedelta(0)
+    stored = db.execute(select(AuditEntry.at).where(AuditEntry.hash == entry.hash)).scalar_one()
+    assert stored.utcoffset() == timedelta(0) and stored == entry.at

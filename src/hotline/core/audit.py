@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from hotline.core.db import bulk_insert
 from hotline.core.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -68,16 +69,16 @@ def entry(
 
 
 def append(session: Session, entries: list[AuditEntry]) -> list[AuditEntry]:
-    """Chain rows to the last one and add them inside the caller's transaction: one chain lock and one read of
-    the last hash, however many rows (a batch of work orders pays them once)."""
+    """Chain rows to the last one and insert them inside the caller's transaction: one chain lock, one read of
+    the last hash and one INSERT, however many rows (a batch of work orders pays them once). The ids are the
+    database's, given under the lock, so id order is chain order."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
     prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
     for e in entries:
         e.prev_hash = prev
         e.hash = prev = _digest(prev, e)
-    session.add_all(entries)
-    session.flush()
+    bulk_insert(session, entries)
     return entries
 
 

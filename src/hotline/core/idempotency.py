@@ -43,12 +43,17 @@ def replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:
     return record.status_code, record.response
 
 
-def keep(db_session: Session, *, key: str, user_id: int | None, method: str, path: str, digest: str,
-         status: int, payload: Any, now: datetime) -> IdempotencyRecord:
+def answer(*, key: str, user_id: int | None, method: str, path: str, digest: str, status: int, payload: Any,
+           now: datetime) -> IdempotencyRecord:
+    """The record of an answer, not yet added (`keep` adds one; a batch inserts many at once)."""
+    return IdempotencyRecord(key=key[:128], user_id=user_id, method=method, path=path[:300], request_hash=digest,
+                             status_code=status, response=payload, created_at=now)
+
+
+def keep(db_session: Session, **fields: Any) -> IdempotencyRecord:
     """Store the answer in the caller's transaction, so that either both the work and the record are kept or
-    neither."""
-    record = IdempotencyRecord(key=key[:128], user_id=user_id, method=method, path=path[:300], request_hash=digest,
-                               status_code=status, response=payload, created_at=now)
+    neither (fields as in `answer`)."""
+    record = answer(**fields)
     db_session.add(record)
     return record
 

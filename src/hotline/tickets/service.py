@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.core import audit, idempotency
 from hotline.core.auth import Principal, Resource, allowed, visible_prefix
 from hotline.core.bizcal import LOCAL_TZ, Period
+from hotline.core.db import bulk_insert, draw_ids, pipelined
 from hotline.core.errors import Forbidden, HotlineError, InvalidInput, NotFound, StaleVersion
 from hotline.core.events import Event, emit
 from hotline.core.models import AuditEntry
@@ -344,20 +346,22 @@ def _notify(db_session: Session, t: Ticket, *, kind: str, message: str, now: dat
 
 
 def _history(db_session: Session, t: Ticket, *, actor: audit.Actor, now: datetime, action: str, from_state: str,
-             changes: dict[str, list[Any]], note: str = "") -> AuditEntry:
-    """Add the history row, queue the event; return the audit row for the caller to chain."""
-    db_session.add(TicketHistory(ticket_id=t.id, at=now, actor_id=actor.user_id, actor_name=actor.name,
-                                 action=action, from_state=from_state, to_state=t.state, changes=changes, note=note))
+             changes: dict[str, list[Any]], note: str = "") -> tuple[TicketHistory, AuditEntry]:
+    """The history row and the audit row of one change (neither added yet); the event is queued."""
     emit(db_session, Event("ticket.changed", {"id": t.id, "no": t.no, "state": t.state, "action": action},
                            org_path=t.org_path, permission="tickets.read", owner_id=t.created_by))
-    return audit.entry(actor=actor, at=now, action=f"tickets.{action}", target_type="ticket", target_id=t.id,
-                       org_path=t.org_path, reason=note[:500], detail={"no": t.no, "from": from_state, "to": t.state,
-                                                                       "changes": changes})
+    return (TicketHistory(ticket_id=t.id, at=now, actor_id=actor.user_id, actor_name=actor.name, action=action,
+                          from_state=from_state, to_state=t.state, changes=changes, note=note),
+            audit.entry(actor=actor, at=now, action=f"tickets.{action}", target_type="ticket", target_id=t.id,
+                        org_path=t.org_path, reason=note[:500], detail={"no": t.no, "from": from_state, "to": t.state,
+                                                                        "changes": changes}))
 
 
 def _log(db_session: Session, t: Ticket, **kw: Any) -> None:
     """History, event and audit row of one change (the audit row last: its chain lock is held to the commit)."""
-    audit.append(db_session, [_history(db_session, t, **kw)])
+    row, entry = _history(db_session, t, **kw)
+    db_session.add(row)
+    audit.append(db_session, [entry])
 
 
 def _plain(v: Any) -> Any:
@@ -411,6 +415,7 @@ def create_many(*, db_session: Session, requests: Sequence[CreateRequest], now: 
             if key is not None:
                 first[key] = i
     taken = _take(db_session, [requests[i] for i in todo], now, sms)
+    records = []
     for i, t in zip(todo, taken, strict=True):
         if isinstance(t, Exception):
             out[i] = t
@@ -419,8 +424,9 @@ def create_many(*, db_session: Session, requests: Sequence[CreateRequest], now: 
         out[i] = (201, body)
         if keys[i] is not None:
             r = requests[i]
-            idempotency.keep(db_session, key=keys[i][1], user_id=r.principal.user_id, method="POST", path=r.path,
-                             digest=digests[i], status=201, payload=body, now=now)
+            records.append(idempotency.answer(key=keys[i][1], user_id=r.principal.user_id, method="POST",
+                                              path=r.path, digest=digests[i], status=201, payload=body, now=now))
+    bulk_insert(db_session, records)
     for i, key in enumerate(keys):  # the same key twice in one batch: the second is a retry of the first
         if out[i] is None and key is not None:
             j = first[key]
@@ -460,8 +466,7 @@ def _checked(db_session: Session, r: CreateRequest, now: datetime) -> Ticket:
                sla_mode=rules.calendar_mode(type=data.type, priority=prio), title=data.title,
                description=data.description, org_path=principal.unit_path, customer_id=data.customer_id,
                phenomenon_id=phenomenon, area=area, cell_id=data.cell_id, product=data.product,
-               repeat_contacts=repeats, created_by=principal.user_id, created_at=now, updated_at=now,
-               contacts=[TicketContact(contact_id=c) for c in dict.fromkeys(data.contact_ids)])
+               repeat_contacts=repeats, created_by=principal.user_id, created_at=now, updated_at=now)
     if data.parent_id is not None:
         parent = get(db_session=db_session, principal=principal, ticket_id=data.parent_id)
         if parent.type != "complaint" or data.link_kind not in rules.LINK_KINDS:
@@ -470,19 +475,10 @@ def _checked(db_session: Session, r: CreateRequest, now: datetime) -> Ticket:
     return t
 
 
-def _next_ids(db_session: Session, n: int) -> list[int]:
-    """`n` fresh order ids, known before the INSERT so that the order number (GD + date + id) goes in with it:
-    PostgreSQL draws them from the sequence; SQLite's writer holds the database lock, so max(id) + 1 … is free."""
-    if db_session.get_bind().dialect.name == "postgresql":
-        return list(db_session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :n)"), {"n": n}).scalars())
-    top = db_session.execute(select(func.coalesce(func.max(Ticket.id), 0))).scalar_one()
-    return list(range(top + 1, top + n + 1))
-
-
 def _take(db_session: Session, requests: Sequence[CreateRequest], now: datetime,
           sms: SmsGateway | None) -> list[Ticket | Exception]:
-    """Check and take orders; every kind of row goes in with one statement for the whole batch."""
+    """Check and take orders: one statement per kind of row for the whole batch, past the unit of work. Order
+    and step ids are drawn first, so the order number goes in with the order and the timers with their step."""
     wanted = {r.data.phenomenon_id for r in requests} - {None}
     held = list(db_session.execute(select(TicketCategory).where(TicketCategory.id.in_(wanted))).scalars()) \
         if len(requests) > 1 and wanted else []  # held: `_leaf` then finds them in the session, no query each
@@ -491,22 +487,31 @@ def _take(db_session: Session, requests: Sequence[CreateRequest], now: datetime,
     ok = [(t, r) for t, r in zip(checked, requests, strict=True) if isinstance(t, Ticket)]
     if not ok:
         return checked
-    for (t, _r), tid in zip(ok, _next_ids(db_session, len(ok)), strict=True):
+    ids = draw_ids(db_session, {Ticket: len(ok), TicketStep: len(ok)})
+    for (t, _r), tid in zip(ok, ids[Ticket], strict=True):
         t.id, t.no = tid, f"GD{now.astimezone(LOCAL_TZ):%Y%m%d}{tid:08d}"
-    db_session.add_all([t for t, _r in ok])
-    db_session.flush()
-    steps: list[tuple[TicketStep, list[rules.Deadline]]] = []
-    entries: list[AuditEntry] = []
-    for t, r in ok:
+    tickets = [t for t, _r in ok]
+    contacts = {t.id: [TicketContact(ticket_id=t.id, contact_id=c) for c in dict.fromkeys(r.data.contact_ids)]
+                for t, r in ok}
+    links, steps, timers, rows, entries = [], [], [], [], []
+    for (t, r), sid in zip(ok, ids[TicketStep], strict=True):
         if (parent := getattr(t, "_parent", None)) is not None:
-            db_session.add(TicketLink(parent_id=parent.id, child_id=t.id, kind=r.data.link_kind))
-        steps.append(_new_step(t, "frontline", now))
-        entries.append(_history(db_session, t, actor=r.actor, now=now, action="create", from_state="",
-                                changes={"priority": [None, t.priority], "type": [None, t.type]}))
-    db_session.add_all([step for step, _plan in steps])
-    db_session.flush()
-    db_session.execute(insert(TicketTimer), [row for step, plan in steps for row in _timer_rows(step, plan)])
-    for t, _r in ok:
+            links.append(TicketLink(parent_id=parent.id, child_id=t.id, kind=r.data.link_kind))
+        step, plan = _new_step(t, "frontline", now)
+        step.id = sid
+        steps.append(step)
+        timers += _timer_rows(step, plan)
+        row, entry = _history(db_session, t, actor=r.actor, now=now, action="create", from_state="",
+                              changes={"priority": [None, t.priority], "type": [None, t.type]})
+        rows.append(row)
+        entries.append(entry)
+    with pipelined(db_session):
+        bulk_insert(db_session, tickets, attach=True)
+        for objects in ([c for cs in contacts.values() for c in cs], links, steps, rows):
+            bulk_insert(db_session, objects)
+        db_session.connection().execute(insert(TicketTimer.__table__), timers)
+    for t in tickets:
+        set_committed_value(t, "contacts", contacts[t.id])
         _sms(db_session, sms, t, "accepted", now)
     audit.append(db_session, entries)  # last: the chain lock is held from here to the commit only
     return checked
