@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.core.db import bulk_insert
@@ -68,13 +68,17 @@ def entry(
                       reason=reason, detail=detail or {})
 
 
+LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+
+
 def append(session: Session, entries: list[AuditEntry]) -> list[AuditEntry]:
     """Chain rows to the last one and insert them inside the caller's transaction: one chain lock, one read of
     the last hash and one INSERT, however many rows (a batch of work orders pays them once). The ids are the
     database's, given under the lock, so id order is chain order."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7270001)"))
-    prev = session.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or GENESIS
+    conn = session.connection()  # Core statements: the lock and the last hash need no flush of the session first
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7270001)")
+    prev = conn.execute(LAST_HASH).scalar() or GENESIS
     for e in entries:
         e.prev_hash = prev
         e.hash = prev = _digest(prev, e)

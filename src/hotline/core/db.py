@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, inspect, text
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -97,14 +98,20 @@ def draw_ids(session: Session, counts: dict[type[Base], int]) -> dict[type[Base]
     go in with one pipelined statement per table and nothing read back (no RETURNING). PostgreSQL draws from the
     tables' sequences; on SQLite the writer holds the database lock, so max(id) + 1 … are free — until they are
     inserted, which must come before the next draw in the transaction."""
-    tables = [m.__table__.name for m in counts]  # type: ignore[attr-defined]
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(text("SELECT " + ", ".join(
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{t}', 'id')) FROM generate_series(1, :n{i}))"
-            for i, t in enumerate(tables))), {f"n{i}": n for i, n in enumerate(counts.values())}).one()
+    dialect = session.get_bind().dialect.name
+    sql = _draw_sql(dialect, tuple(m.__table__.name for m in counts))  # type: ignore[attr-defined]
+    row = session.connection().exec_driver_sql(sql, {f"n{i}": n for i, n in enumerate(counts.values())}).one()
+    if dialect == "postgresql":
         return {m: list(ids) for m, ids in zip(counts, row, strict=True)}
-    row = session.execute(text("SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables))).one()
     return {m: list(range(top + 1, top + 1 + n)) for (m, n), top in zip(counts.items(), row, strict=True)}
+
+
+@functools.cache
+def _draw_sql(dialect: str, tables: tuple[str, ...]) -> str:
+    if dialect == "postgresql":
+        return "SELECT " + ", ".join(f"ARRAY(SELECT nextval(pg_get_serial_sequence('{t}', 'id')) "
+                                     f"FROM generate_series(1, %(n{i})s))" for i, t in enumerate(tables))
+    return "SELECT " + ", ".join(f"(SELECT coalesce(max(id), 0) FROM {t})" for t in tables)
 
 
 @contextmanager

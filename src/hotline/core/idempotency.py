@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from hotline.core.errors import Conflict
@@ -24,19 +24,20 @@ def request_digest(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(json.dumps([method, path, body], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def stored(db_session: Session, pairs: list[tuple[int | None, str]]) -> dict[tuple[int | None, str], IdempotencyRecord]:
-    """The stored answers for (user, key) pairs, in one query."""
+def stored(db_session: Session, pairs: list[tuple[int | None, str]]) -> dict[tuple[int | None, str], Row[Any]]:
+    """The stored answers (rows of `idempotency_keys`) for (user, key) pairs, in one query."""
     if not pairs:
         return {}
     users, keys = {u for u, _k in pairs}, {k[:128] for _u, k in pairs}
-    user_match = IdempotencyRecord.user_id.is_(None) if users == {None} else IdempotencyRecord.user_id.in_(users - {None})
-    rows = db_session.execute(select(IdempotencyRecord).where(  # (user_id, key) is the unique index
-        user_match, IdempotencyRecord.key.in_(keys))).scalars()
+    table = IdempotencyRecord.__table__
+    user_match = table.c.user_id.is_(None) if users == {None} else table.c.user_id.in_(users - {None})
+    rows = db_session.connection().execute(select(table).where(  # (user_id, key) is the unique index
+        user_match, table.c.key.in_(keys)))
     wanted = {(u, k[:128]) for u, k in pairs}
     return {(r.user_id, r.key): r for r in rows if (r.user_id, r.key) in wanted}
 
 
-def replay(record: IdempotencyRecord, digest: str) -> tuple[int, Any]:
+def replay(record: Row[Any] | IdempotencyRecord, digest: str) -> tuple[int, Any]:
     """The stored answer, if the retry is the same request."""
     if record.request_hash != digest:
         raise IdempotencyKeyReused()
