@@ -97,3 +97,30 @@ def test_jobs_arriving_together_share_a_batch_and_a_failed_batch_retries_each_al
 def test_without_the_background_job_each_job_runs_alone(engine) -> None:  # type: ignore[no-untyped-def]
     writer = _writer(engine, lambda session, jobs: [j + 1 for j in jobs])
     assert asyncio.run(writer.run(1)) == 2 and writer.batches == 1
+
+
+def test_under_load_a_batch_waits_briefly_for_more_and_a_lone_job_never_waits(engine) -> None:  # type: ignore[no-untyped-def]
+    from hotline.core.db import make_sessionmaker
+
+    seen: list[list[str]] = []
+
+    def handle(session, jobs):  # type: ignore[no-untyped-def]
+        seen.append(list(jobs))
+        return list(jobs)
+
+    writer = GroupCommit(make_sessionmaker(engine), handle, gap=0.05, linger=0.2)
+
+    async def main() -> None:
+        server = asyncio.create_task(writer.serve())
+        await asyncio.sleep(0)
+        lone = asyncio.create_task(writer.run("lone"))  # no load yet: its batch starts at once
+        await asyncio.sleep(0.01)
+        await asyncio.gather(lone, writer.run("after"))
+        await asyncio.gather(writer.run("a"), writer.run("b"))  # two at once: load
+        first = asyncio.create_task(writer.run("c"))
+        await asyncio.sleep(0.01)  # well inside the gap: joins c's batch
+        await asyncio.gather(first, writer.run("d"))
+        server.cancel()
+
+    asyncio.run(main())
+    assert seen == [["lone"], ["after"], ["a", "b"], ["c", "d"]]

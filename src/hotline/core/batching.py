@@ -25,10 +25,18 @@ class GroupCommit(Generic[J]):
     """`await run(job)` → the job's result (or its exception raised). `handle(session, jobs)` returns one result
     or exception per job; a failure of the whole batch (a database error) retries each job alone, so only the
     culprit fails. `serve` is the background job that drains the queue; without it (no lifespan, e.g. a test
-    client) each job runs alone at once."""
+    client) each job runs alone at once.
 
-    def __init__(self, factory: sessionmaker[Session], handle: Handler[J], *, max_batch: int = 64) -> None:
+    Under load (the last batch held more than one job) a batch waits for more jobs while they keep coming, at
+    most `gap` seconds apart and `linger` seconds in all, as PostgreSQL's own commit_delay does: the clients
+    just answered send their next request within a millisecond or two, and one batch of 8 costs much less
+    than two of 4 (measured with 8 clients: about 25 % more creates per second, lower p99). A lone job never
+    waits."""
+
+    def __init__(self, factory: sessionmaker[Session], handle: Handler[J], *, max_batch: int = 64,
+                 gap: float = 0.0015, linger: float = 0.006) -> None:
         self.factory, self.handle, self.max_batch = factory, handle, max_batch
+        self.gap, self.linger = gap, linger
         self._queue: asyncio.Queue[tuple[J, asyncio.Future[Any]]] | None = None
         self.batches = 0  # batches committed, for tests and benchmarks
         self.jobs = 0
@@ -46,11 +54,22 @@ class GroupCommit(Generic[J]):
 
     async def serve(self, app: object = None) -> None:
         queue = self._queue = asyncio.Queue()
+        loop, last = asyncio.get_running_loop(), 1
         try:
             while True:
                 batch = [await queue.get()]
-                while not queue.empty() and len(batch) < self.max_batch:
-                    batch.append(queue.get_nowait())
+                deadline = loop.time() + (self.linger if last > 1 else 0.0)
+                while len(batch) < self.max_batch:
+                    if not queue.empty():
+                        batch.append(queue.get_nowait())
+                    elif (wait := min(self.gap, deadline - loop.time())) <= 0:
+                        break
+                    else:
+                        try:
+                            batch.append(await asyncio.wait_for(queue.get(), wait))
+                        except TimeoutError:
+                            break
+                last = len(batch)
                 results = await run_in_threadpool(self._batch, [job for job, _f in batch])
                 for (_job, future), result in zip(batch, results, strict=True):
                     if not future.done():
