@@ -291,7 +291,7 @@ def _check(database_url: str, run: str, tally: Tally) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_no_acknowledged_write_lost_or_duplicated_across_sigkills(tmp_path: Path) -> None:
-    ops, kills = int(os.environ.get("HOTLINE_CRASH_OPS", "1500")), int(os.environ.get("HOTLINE_CRASH_KILLS", "12"))
+    ops, kills = int(os.environ.get("HOTLINE_CRASH_OPS", "3000")), int(os.environ.get("HOTLINE_CRASH_KILLS", "24"))
     url = fresh_database_url(tmp_path, "crash")
     # SQLite: the standby is launched 1 s before the kill but migrates (a write lock) only after it, since a
     # migration waiting for the write lock of a loaded second process can starve past the busy timeout.
@@ -352,8 +352,8 @@ def test_postgres_restarted_in_immediate_mode_loses_nothing() -> None:
                 pg.restart_immediate()
                 restarts.append(kill_no)
 
-        counts = crash_run(pg.url, ops=600, kills=6, on_kill=crash_db)
+        counts = crash_run(pg.url, ops=1200, kills=12, on_kill=crash_db)
         print("postgres immediate restarts:", len(restarts))
-        assert len(restarts) == 3 and counts["ops"] >= 600 and counts["orders"] > 75
+        assert len(restarts) == 6 and counts["ops"] >= 1200 and counts["orders"] > 150
     finally:
         pg.destroy()
