@@ -120,7 +120,10 @@ def test_under_load_a_batch_waits_briefly_for_more_and_a_lone_job_never_waits(en
         first = asyncio.create_task(writer.run("c"))
         await asyncio.sleep(0.01)  # well inside the gap: joins c's batch
         await asyncio.gather(first, writer.run("d"))
+        pair = asyncio.gather(writer.run("e"), writer.run("f"))  # as many as last time: no waiting for g
+        await asyncio.sleep(0.01)
+        await asyncio.gather(pair, writer.run("g"))
         server.cancel()
 
     asyncio.run(main())
-    assert seen == [["lone"], ["after"], ["a", "b"], ["c", "d"]]
+    assert seen == [["lone"], ["after"], ["a", "b"], ["c", "d"], ["e", "f"], ["g"]]

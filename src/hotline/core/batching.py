@@ -27,11 +27,11 @@ class GroupCommit(Generic[J]):
     culprit fails. `serve` is the background job that drains the queue; without it (no lifespan, e.g. a test
     client) each job runs alone at once.
 
-    Under load (the last batch held more than one job) a batch waits for more jobs while they keep coming, at
-    most `gap` seconds apart and `linger` seconds in all, as PostgreSQL's own commit_delay does: the clients
-    just answered send their next request within a millisecond or two, and one batch of 8 costs much less
-    than two of 4 (measured with 8 clients: about 25 % more creates per second, lower p99). A lone job never
-    waits."""
+    Under load (the last batch held more than one job) a batch waits for more jobs, up to as many as the last
+    batch held, while they keep coming at most `gap` seconds apart and `linger` seconds in all (as PostgreSQL's
+    own commit_delay does): the clients just answered send their next request within a millisecond or two, and
+    one batch of 8 costs much less than two of 4 (measured with 8 clients: 20–30 % more creates per second,
+    lower p99). A lone job never waits."""
 
     def __init__(self, factory: sessionmaker[Session], handle: Handler[J], *, max_batch: int = 64,
                  gap: float = 0.0015, linger: float = 0.006) -> None:
@@ -62,8 +62,8 @@ class GroupCommit(Generic[J]):
                 while len(batch) < self.max_batch:
                     if not queue.empty():
                         batch.append(queue.get_nowait())
-                    elif (wait := min(self.gap, deadline - loop.time())) <= 0:
-                        break
+                    elif len(batch) >= last or (wait := min(self.gap, deadline - loop.time())) <= 0:
+                        break  # as many as last time (the load is back), or they stopped coming
                     else:
                         try:
                             batch.append(await asyncio.wait_for(queue.get(), wait))
