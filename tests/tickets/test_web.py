@@ -82,6 +82,9 @@ def test_scope_404_and_permissions(login, ids) -> None:  # type: ignore[no-untyp
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
     bad = agent.post("/api/tickets", json={"type": "fault", "title": "无信号"})
     assert bad.status_code == 422 and bad.json()["details"]["field"] == "phenomenon_id"
+    assert bad.json()["msg"] == "请选择三级分类"  # Chinese first; English with the hl_lang cookie
+    english = agent.post("/api/tickets", json={"type": "fault", "title": "无信号"}, cookies={"hl_lang": "en"})
+    assert english.json()["msg"] == "choose a level-3 category"
 
 
 def test_pages_render(login, ids) -> None:  # type: ignore[no-untyped-def]
